@@ -1,0 +1,103 @@
+//! The crate's error: one enum whose variants carry the precise error of each concern.
+
+use crate::domain::values::ValueError;
+use crate::domain::RuleError;
+
+/// Everything that can go wrong in a call to [`crate::Inventory`].
+///
+/// A refused command changes nothing in the store. Match on [`Error::rule`] to find the rule that
+/// refused it, wherever in a batch it happened:
+///
+/// ```
+/// use inventario_core::{Error, RuleError};
+/// fn explain(e: &Error) -> String {
+///     match e.rule() {
+///         Some(RuleError::InsufficientStock { available, .. }) => format!("only {available} left"),
+///         _ => e.to_string(),
+///     }
+/// }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An inventory rule refused the command.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    /// Line `line` (from 0) of a batch failed; nothing of the batch was applied.
+    #[error("line {line}: {source}")]
+    Batch {
+        /// The failing line's index, from 0.
+        line: usize,
+        /// Why it failed.
+        #[source]
+        source: Box<Error>,
+    },
+    /// The idempotency key was used before for a different request.
+    #[error("idempotency key {key:?} was already used for a different request")]
+    IdempotencyConflict {
+        /// The key.
+        key: String,
+    },
+    /// The database could not be opened, read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<ValueError> for Error {
+    fn from(e: ValueError) -> Self {
+        Error::Rule(RuleError::Value(e))
+    }
+}
+
+impl Error {
+    /// The rule that refused the command, looking inside batch errors.
+    pub fn rule(&self) -> Option<&RuleError> {
+        match self {
+            Error::Rule(rule) => Some(rule),
+            Error::Batch { source, .. } => source.rule(),
+            _ => None,
+        }
+    }
+
+    /// The failing line of a batch.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Error::Batch { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn at_line(self, line: usize) -> Error {
+        Error::Batch {
+            line,
+            source: Box::new(self),
+        }
+    }
+}
+
+/// The database failed, or holds something this version cannot read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The URL names no supported store, or is malformed.
+    #[error("unsupported or malformed store URL: {0} (expected sqlite://PATH?mode=rwc or sqlite::memory:)")]
+    InvalidUrl(&'static str),
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The embedded migrations could not be applied.
+    #[error("could not migrate the database: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A stored row breaks an invariant this version relies on.
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Store(StoreError::Database(e))
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,388 @@
+//! The façade: one handle over the store, bound to a tenant and an actor.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::catalog::{
+    Location, NewLocation, NewProduct, NewSupplier, PriceChange, Product, ProductChanges,
+    Reservation, Supplier,
+};
+use crate::domain::replenishment::{SeasonalFactors, SupplierReorder};
+use crate::domain::values::{Quantity, Sku};
+use crate::domain::{
+    Actor, DateRange, LocationId, Movement, MovementId, MovementRequest, ProductId, ReservationId,
+    TenantId,
+};
+use crate::error::{Error, Result};
+use crate::store::{
+    CriticalProduct, HistoryFilter, LedgerReport, OverStock, Page, Recorded, StockRow, StockValue,
+    Store, SupplierStock, TimelineEntry, TopProduct, WeeklySales,
+};
+
+/// How to open an [`Inventory`].
+///
+/// ```
+/// use inventario_core::{OpenOptions, TenantId};
+/// let options = OpenOptions::new("cajero-1")
+///     .unwrap()
+///     .tenant(TenantId::parse("sucursal-centro").unwrap());
+/// assert_eq!(options.tenant_id().as_str(), "sucursal-centro");
+/// ```
+#[derive(Clone, Debug)]
+pub struct OpenOptions {
+    actor: Actor,
+    tenant: TenantId,
+    timezone: Tz,
+    seasonal_factors: SeasonalFactors,
+    max_connections: u32,
+}
+
+impl OpenOptions {
+    /// Options for a handle acting as `actor` (from your authentication, never from request
+    /// data), on the `default` tenant, in Buenos Aires time.
+    pub fn new(actor: &str) -> Result<OpenOptions> {
+        Ok(OpenOptions {
+            actor: Actor::parse(actor)?,
+            tenant: TenantId::default_tenant(),
+            timezone: chrono_tz::America::Argentina::Buenos_Aires,
+            seasonal_factors: SeasonalFactors::default(),
+            max_connections: 8,
+        })
+    }
+
+    /// Binds the handle to another tenant.
+    pub fn tenant(mut self, tenant: TenantId) -> Self {
+        self.tenant = tenant;
+        self
+    }
+
+    /// The tenant the handle will be bound to.
+    pub fn tenant_id(&self) -> &TenantId {
+        &self.tenant
+    }
+
+    /// The time zone whose days the date-range queries use.
+    pub fn timezone(mut self, timezone: Tz) -> Self {
+        self.timezone = timezone;
+        self
+    }
+
+    /// Replaces the seasonal factors of the minimum-stock rules.
+    pub fn seasonal_factors(mut self, factors: SeasonalFactors) -> Self {
+        self.seasonal_factors = factors;
+        self
+    }
+
+    /// Caps the connection pool of a file database (default 8).
+    pub fn max_connections(mut self, max: u32) -> Self {
+        self.max_connections = max;
+        self
+    }
+}
+
+/// An open inventory: products, locations, suppliers, the stock ledger and its queries.
+///
+/// Every command is one transaction: it applies completely or not at all, and a refused command
+/// changes nothing. Cloning is cheap and shares the connection pool.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), inventario_core::Error> {
+/// use inventario_core::domain::values::{Quantity, Sku};
+/// use inventario_core::{Inventory, MovementRequest, NewLocation, NewProduct};
+///
+/// let inv = Inventory::open("sqlite::memory:", "cajero-1").await?;
+/// let shop = inv.create_location(NewLocation::new("LOCAL", "Salón")).await?;
+/// let yerba = inv
+///     .create_product(NewProduct::new(Sku::parse("ALM-YERBA-1KG")?, "Yerba 1 kg", "4200.00".parse()?))
+///     .await?;
+/// inv.record(MovementRequest::receipt(yerba.id, shop.id, Quantity::from_units(24)?, "2900".parse()?)).await?;
+/// inv.record(MovementRequest::sale(yerba.id, shop.id, Quantity::from_units(3)?)).await?;
+/// assert_eq!(inv.stock(Some(yerba.id), None).await?[0].on_hand, Quantity::from_units(21)?);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Inventory {
+    store: Store,
+    actor: Actor,
+    seasonal_factors: SeasonalFactors,
+}
+
+impl Inventory {
+    /// Opens the store at `url` (`sqlite://PATH?mode=rwc` creates the file;
+    /// `sqlite::memory:` keeps everything in memory) on the default tenant, acting as `actor`.
+    /// Migrations are applied on open.
+    pub async fn open(url: &str, actor: &str) -> Result<Inventory> {
+        Inventory::open_with(url, OpenOptions::new(actor)?).await
+    }
+
+    /// Opens the store at `url` with explicit options.
+    pub async fn open_with(url: &str, options: OpenOptions) -> Result<Inventory> {
+        let store = Store::open(
+            url,
+            options.tenant,
+            options.timezone,
+            options.max_connections,
+        )
+        .await?;
+        Ok(Inventory {
+            store,
+            actor: options.actor,
+            seasonal_factors: options.seasonal_factors,
+        })
+    }
+
+    /// The actor recorded on commands that do not name another.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// Today in the store's time zone.
+    pub fn today(&self) -> NaiveDate {
+        Utc::now()
+            .with_timezone(&self.store.timezone())
+            .date_naive()
+    }
+
+    /// Closes the connections; later calls on clones fail.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    // --- catalogue -----------------------------------------------------------------------
+
+    /// Creates a location; its code must be new in the tenant.
+    pub async fn create_location(&self, location: NewLocation) -> Result<Location> {
+        self.store.create_location(location).await
+    }
+
+    /// Every location, by code.
+    pub async fn locations(&self) -> Result<Vec<Location>> {
+        self.store.locations().await
+    }
+
+    /// The location with `code`, if any.
+    pub async fn location_by_code(&self, code: &str) -> Result<Option<Location>> {
+        self.store.location_by_code(code).await
+    }
+
+    /// Creates a supplier; its code must be new in the tenant. A new default supplier replaces
+    /// the previous default.
+    pub async fn create_supplier(&self, supplier: NewSupplier) -> Result<Supplier> {
+        self.store.create_supplier(supplier).await
+    }
+
+    /// Every supplier, by code.
+    pub async fn suppliers(&self) -> Result<Vec<Supplier>> {
+        self.store.suppliers().await
+    }
+
+    /// The supplier with `code`, if any.
+    pub async fn supplier_by_code(&self, code: &str) -> Result<Option<Supplier>> {
+        self.store.supplier_by_code(code).await
+    }
+
+    /// Creates a product, with its initial stock as one `InitialStock` movement.
+    pub async fn create_product(&self, product: NewProduct) -> Result<Product> {
+        let mut created = self
+            .create_products(vec![product])
+            .await
+            .map_err(unwrap_line)?;
+        created
+            .pop()
+            .ok_or_else(|| crate::store::corrupt("no product created"))
+    }
+
+    /// Creates every product or none (a duplicated SKU anywhere creates nothing); the error
+    /// names the failing line.
+    pub async fn create_products(&self, products: Vec<NewProduct>) -> Result<Vec<Product>> {
+        self.store.create_products(products, &self.actor).await
+    }
+
+    /// The product with `id`, active or not.
+    pub async fn product(&self, id: ProductId) -> Result<Option<Product>> {
+        self.store.product(id).await
+    }
+
+    /// The product with `sku`, active or not.
+    pub async fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>> {
+        self.store.product_by_sku(sku).await
+    }
+
+    /// Products by SKU; inactive ones only when asked.
+    pub async fn products(&self, include_inactive: bool) -> Result<Vec<Product>> {
+        self.store.products(include_inactive).await
+    }
+
+    /// Changes a product's fields (never its stock). SKU and barcode stay unique; price changes
+    /// write price history.
+    pub async fn update_product(&self, id: ProductId, changes: &ProductChanges) -> Result<Product> {
+        self.store.update_product(id, changes, &self.actor).await
+    }
+
+    /// Deactivates a product that has no stock anywhere and no active reservation. Products are
+    /// never deleted: their ledger stays.
+    pub async fn deactivate_product(&self, id: ProductId) -> Result<Product> {
+        self.store.deactivate_product(id).await
+    }
+
+    /// A product's price history, oldest first.
+    pub async fn price_history(&self, product: ProductId) -> Result<Vec<PriceChange>> {
+        self.store.price_history(product).await
+    }
+
+    // --- stock commands ------------------------------------------------------------------
+
+    /// Records one movement (two rows for a transfer).
+    ///
+    /// With an idempotency key, a retry with the same payload returns the first result
+    /// (`replayed = true`) and writes nothing; a different payload is
+    /// [`Error::IdempotencyConflict`].
+    pub async fn record(&self, request: MovementRequest) -> Result<Recorded> {
+        let mut out = self
+            .store
+            .record(std::slice::from_ref(&request), &self.actor)
+            .await
+            .map_err(unwrap_line)?;
+        out.pop()
+            .ok_or_else(|| crate::store::corrupt("no movement recorded"))
+    }
+
+    /// Records every movement or none, in one transaction. The error names the failing line
+    /// (from 0) and the rule it broke.
+    pub async fn record_movements(&self, requests: &[MovementRequest]) -> Result<Vec<Recorded>> {
+        self.store.record(requests, &self.actor).await
+    }
+
+    /// Holds `quantity` of available stock for an order or a customer, until `expires_at` or
+    /// until released. A sale that names the reservation may use what it holds.
+    pub async fn reserve(
+        &self,
+        product: ProductId,
+        location: LocationId,
+        quantity: Quantity,
+        reference: Option<&str>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Reservation> {
+        self.store
+            .reserve(
+                product,
+                location,
+                quantity,
+                reference,
+                expires_at,
+                &self.actor,
+            )
+            .await
+    }
+
+    /// Releases what is left of a reservation.
+    pub async fn release_reservation(&self, id: ReservationId) -> Result<Reservation> {
+        self.store.release_reservation(id).await
+    }
+
+    /// Reservations, of one product or all, in creation order.
+    pub async fn reservations(&self, product: Option<ProductId>) -> Result<Vec<Reservation>> {
+        self.store.reservations(product).await
+    }
+
+    // --- queries -------------------------------------------------------------------------
+
+    /// Balances by product and location, optionally of one product and/or one location.
+    pub async fn stock(
+        &self,
+        product: Option<ProductId>,
+        location: Option<LocationId>,
+    ) -> Result<Vec<StockRow>> {
+        self.store.stock(product, location).await
+    }
+
+    /// Products at or below their seasonal minimum on `on`, most urgent first, with threshold
+    /// and deficit.
+    pub async fn critical_products(&self, on: NaiveDate) -> Result<Vec<CriticalProduct>> {
+        self.store
+            .critical_products(&self.seasonal_factors, on)
+            .await
+    }
+
+    /// Products at or above their maximum stock.
+    pub async fn over_stock(&self) -> Result<Vec<OverStock>> {
+        self.store.over_stock().await
+    }
+
+    /// What to order on `on`, grouped by supplier.
+    pub async fn reorder_suggestions(&self, on: NaiveDate) -> Result<Vec<SupplierReorder>> {
+        self.store
+            .reorder_suggestions(&self.seasonal_factors, on)
+            .await
+    }
+
+    /// Movement history, newest first, filtered, `limit` (1–1000) at a time; pass the page's
+    /// `next` as `before` for the following page.
+    pub async fn history(
+        &self,
+        filter: &HistoryFilter,
+        before: Option<MovementId>,
+        limit: u32,
+    ) -> Result<Page<Movement>> {
+        self.store.history(filter, before, limit).await
+    }
+
+    /// The stock's value at weighted-average cost.
+    pub async fn stock_value(&self) -> Result<StockValue> {
+        self.store.stock_value().await
+    }
+
+    /// The `limit` products with most units sold in `range`.
+    pub async fn top_sold(&self, range: DateRange, limit: usize) -> Result<Vec<TopProduct>> {
+        self.store.top_sold(range, limit).await
+    }
+
+    /// Real stock on hand and its value, by supplier.
+    pub async fn stock_by_supplier(&self) -> Result<Vec<SupplierStock>> {
+        self.store.stock_by_supplier().await
+    }
+
+    /// Movements per day and kind in `range`.
+    pub async fn timeline(&self, range: DateRange) -> Result<Vec<TimelineEntry>> {
+        self.store.timeline(range).await
+    }
+
+    /// Units sold per ISO week in `range`.
+    pub async fn weekly_sales(&self, range: DateRange) -> Result<Vec<WeeklySales>> {
+        self.store.weekly_sales(range).await
+    }
+
+    /// Replays the ledger (of one product, or all) and compares it with the balances.
+    pub async fn verify_ledger(&self, product: Option<ProductId>) -> Result<LedgerReport> {
+        self.store.verify_ledger(product).await
+    }
+
+    /// Makes the ledger agree with a balance that disagrees with it, through one compensating
+    /// `Adjustment` with reason `CORRECCION_SISTEMA`. Returns the row written, or `None` when
+    /// nothing needed repair.
+    pub async fn repair(
+        &self,
+        product: ProductId,
+        location: LocationId,
+    ) -> Result<Option<Movement>> {
+        self.store.repair(product, location, &self.actor).await
+    }
+
+    /// Ledger rows after `cursor` (from the start with `None`), oldest first: the change feed.
+    pub async fn movements_since(
+        &self,
+        cursor: Option<MovementId>,
+        limit: u32,
+    ) -> Result<Vec<Movement>> {
+        self.store.movements_since(cursor, limit).await
+    }
+}
+
+/// A one-line call reports its error without the batch wrapper.
+fn unwrap_line(e: Error) -> Error {
+    match e {
+        Error::Batch { line: 0, source } => *source,
+        other => other,
+    }
+}

@@ -1,0 +1,49 @@
+//! # inventario-core
+//!
+//! Retail inventory for Argentine shops: an exact, append-only stock ledger with derived
+//! balances, weighted-average valuation, seasonal minimums and reorder suggestions, over an
+//! embedded SQLite store. Money and quantities are exact integers of minor units, never floats.
+//!
+//! Start with [`Inventory`]: open a store, create locations, suppliers and products, record
+//! movements with [`MovementRequest`], and query stock. The rules themselves live in
+//! [`domain`], pure and synchronous, usable without a database.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), inventario_core::Error> {
+//! use inventario_core::domain::values::{Quantity, Sku};
+//! use inventario_core::{Inventory, MovementRequest, NewLocation, NewProduct, RuleError};
+//!
+//! let inv = Inventory::open("sqlite::memory:", "cajero-1").await?;
+//! let shop = inv.create_location(NewLocation::new("LOCAL", "Salón")).await?;
+//! let coca = inv
+//!     .create_product(NewProduct::new(Sku::parse("BEB-COCA-2L")?, "Coca-Cola 2 L", "3500.00".parse()?))
+//!     .await?;
+//! inv.record(MovementRequest::receipt(coca.id, shop.id, Quantity::from_units(10)?, "2100".parse()?)).await?;
+//!
+//! let oversell = inv.record(MovementRequest::sale(coca.id, shop.id, Quantity::from_units(15)?)).await;
+//! let err = oversell.unwrap_err();
+//! assert!(matches!(err.rule(), Some(RuleError::InsufficientStock { .. })));
+//! assert_eq!(err.to_string(), "insufficient stock: available 10, requested 15");
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code, unused_must_use)]
+#![deny(missing_docs, unreachable_pub, trivial_casts, unused_qualifications)]
+
+pub mod domain;
+mod error;
+mod inventory;
+mod store;
+
+pub use domain::{
+    Actor, LocationId, LossReason, MovementId, MovementKind, MovementRequest, NewLocation,
+    NewProduct, NewSupplier, ProductChanges, ProductId, ReservationId, RuleError, StockCommand,
+    SupplierId, TenantId,
+};
+pub use error::{Error, Result, StoreError};
+pub use inventory::{Inventory, OpenOptions};
+pub use store::{
+    CriticalProduct, HistoryFilter, LedgerDiscrepancy, LedgerReport, OverStock, Page, Recorded,
+    StockRow, StockValue, SupplierStock, TimelineEntry, TopProduct, WeeklySales, REPAIR_REASON,
+};

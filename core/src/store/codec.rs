@@ -1,0 +1,179 @@
+//! Conversions between stored columns and domain values.
+//!
+//! Integers hold exact values (thousandths, centavos, ten-thousandths, microseconds); a stored
+//! value that a domain type refuses is reported as [`StoreError::Corrupt`], never guessed at.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use crate::domain::catalog::{Location, Product, Reservation, ReservationStatus, Supplier};
+use crate::domain::values::{Barcode, Money, Quantity, Sku, UnitCost, UnitOfMeasure};
+use crate::domain::{
+    LocationId, Movement, MovementId, MovementKind, ProductId, ReservationId, SupplierId,
+};
+use crate::error::{Result, StoreError};
+
+pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+pub(crate) fn instant(micros: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros).ok_or_else(|| corrupt("timestamp out of range"))
+}
+
+pub(crate) fn corrupt(what: impl Into<String>) -> crate::Error {
+    StoreError::Corrupt(what.into()).into()
+}
+
+pub(crate) fn cost(e4: i64) -> Result<UnitCost> {
+    UnitCost::from_ten_thousandths(e4).map_err(|_| corrupt("negative unit cost"))
+}
+
+fn opt_quantity(v: Option<i64>) -> Option<Quantity> {
+    v.map(Quantity::from_milli)
+}
+
+pub(crate) fn json_list(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn parse_list(text: &str) -> Result<Vec<String>> {
+    serde_json::from_str(text).map_err(|_| corrupt("supplier list is not a JSON array of strings"))
+}
+
+pub(crate) const PRODUCT_COLUMNS: &str = "id, sku, name, description, category, brand, unit, \
+    barcode, sale_price_centavos, wholesale_price_centavos, min_stock_milli, max_stock_milli, \
+    reorder_point_milli, pack_multiple_milli, perishable, supplier_id, active, average_cost_e4";
+
+pub(crate) fn product(row: &SqliteRow) -> Result<Product> {
+    let sku: String = row.try_get("sku")?;
+    let unit: String = row.try_get("unit")?;
+    let barcode: Option<String> = row.try_get("barcode")?;
+    Ok(Product {
+        id: ProductId(row.try_get("id")?),
+        sku: Sku::parse(&sku).map_err(|_| corrupt("invalid stored SKU"))?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        category: row.try_get("category")?,
+        brand: row.try_get("brand")?,
+        unit: unit
+            .parse::<UnitOfMeasure>()
+            .map_err(|_| corrupt("unknown unit of measure"))?,
+        barcode: barcode
+            .map(|b| Barcode::parse(&b).map_err(|_| corrupt("invalid stored barcode")))
+            .transpose()?,
+        sale_price: Money::from_centavos(row.try_get("sale_price_centavos")?),
+        wholesale_price: row
+            .try_get::<Option<i64>, _>("wholesale_price_centavos")?
+            .map(Money::from_centavos),
+        min_stock: Quantity::from_milli(row.try_get("min_stock_milli")?),
+        max_stock: opt_quantity(row.try_get("max_stock_milli")?),
+        reorder_point: opt_quantity(row.try_get("reorder_point_milli")?),
+        pack_multiple: Quantity::from_milli(row.try_get("pack_multiple_milli")?),
+        perishable: row.try_get("perishable")?,
+        supplier: row
+            .try_get::<Option<i64>, _>("supplier_id")?
+            .map(SupplierId),
+        active: row.try_get("active")?,
+        average_cost: cost(row.try_get("average_cost_e4")?)?,
+    })
+}
+
+pub(crate) const LOCATION_COLUMNS: &str = "id, code, name, negative_stock_allowed, capacity_milli";
+
+pub(crate) fn location(row: &SqliteRow) -> Result<Location> {
+    Ok(Location {
+        id: LocationId(row.try_get("id")?),
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        negative_stock_allowed: row.try_get("negative_stock_allowed")?,
+        capacity: opt_quantity(row.try_get("capacity_milli")?),
+    })
+}
+
+pub(crate) const SUPPLIER_COLUMNS: &str = "id, code, legal_name, trade_name, tax_condition, \
+    payment_terms_days, direct_brands, distributed_brands, categories, exclude_keywords, \
+    is_default, active";
+
+pub(crate) fn supplier(row: &SqliteRow) -> Result<Supplier> {
+    let terms: Option<i64> = row.try_get("payment_terms_days")?;
+    Ok(Supplier {
+        id: SupplierId(row.try_get("id")?),
+        code: row.try_get("code")?,
+        legal_name: row.try_get("legal_name")?,
+        trade_name: row.try_get("trade_name")?,
+        tax_condition: row.try_get("tax_condition")?,
+        payment_terms_days: terms
+            .map(|t| u32::try_from(t).map_err(|_| corrupt("payment terms out of range")))
+            .transpose()?,
+        direct_brands: parse_list(row.try_get("direct_brands")?)?,
+        distributed_brands: parse_list(row.try_get("distributed_brands")?)?,
+        categories: parse_list(row.try_get("categories")?)?,
+        exclude_keywords: parse_list(row.try_get("exclude_keywords")?)?,
+        is_default: row.try_get("is_default")?,
+        active: row.try_get("active")?,
+    })
+}
+
+pub(crate) const MOVEMENT_COLUMNS: &str = "id, product_id, location_id, seq, kind, \
+    quantity_milli, delta_milli, before_milli, after_milli, unit_cost_e4, value_centavos, \
+    reference, lot, expiry, actor, reason, idempotency_key, linked_movement_id, occurred_at, \
+    recorded_at";
+
+pub(crate) fn movement(row: &SqliteRow) -> Result<Movement> {
+    let kind: String = row.try_get("kind")?;
+    let expiry: Option<String> = row.try_get("expiry")?;
+    Ok(Movement {
+        id: MovementId(row.try_get("id")?),
+        product: ProductId(row.try_get("product_id")?),
+        location: LocationId(row.try_get("location_id")?),
+        kind: kind
+            .parse::<MovementKind>()
+            .map_err(|e| corrupt(e.to_string()))?,
+        quantity: Quantity::from_milli(row.try_get("quantity_milli")?),
+        delta: Quantity::from_milli(row.try_get("delta_milli")?),
+        before: Quantity::from_milli(row.try_get("before_milli")?),
+        after: Quantity::from_milli(row.try_get("after_milli")?),
+        unit_cost: cost(row.try_get("unit_cost_e4")?)?,
+        value: Money::from_centavos(row.try_get("value_centavos")?),
+        seq: row.try_get("seq")?,
+        reference: row.try_get("reference")?,
+        lot: row.try_get("lot")?,
+        expiry: expiry
+            .map(|d| {
+                d.parse::<NaiveDate>()
+                    .map_err(|_| corrupt("invalid expiry date"))
+            })
+            .transpose()?,
+        actor: row.try_get("actor")?,
+        reason: row.try_get("reason")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        linked_movement: row
+            .try_get::<Option<i64>, _>("linked_movement_id")?
+            .map(MovementId),
+        occurred_at: instant(row.try_get("occurred_at")?)?,
+        recorded_at: instant(row.try_get("recorded_at")?)?,
+    })
+}
+
+pub(crate) const RESERVATION_COLUMNS: &str =
+    "id, product_id, location_id, quantity_milli, remaining_milli, status, reference, expires_at";
+
+pub(crate) fn reservation(row: &SqliteRow) -> Result<Reservation> {
+    let status: String = row.try_get("status")?;
+    Ok(Reservation {
+        id: ReservationId(row.try_get("id")?),
+        product: ProductId(row.try_get("product_id")?),
+        location: LocationId(row.try_get("location_id")?),
+        quantity: Quantity::from_milli(row.try_get("quantity_milli")?),
+        remaining: Quantity::from_milli(row.try_get("remaining_milli")?),
+        status: ReservationStatus::from_code(&status)
+            .ok_or_else(|| corrupt("unknown reservation status"))?,
+        reference: row.try_get("reference")?,
+        expires_at: row
+            .try_get::<Option<i64>, _>("expires_at")?
+            .map(instant)
+            .transpose()?,
+    })
+}

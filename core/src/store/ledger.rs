@@ -1,0 +1,690 @@
+//! Recording stock movements: one transaction per call, all lines or none.
+//!
+//! A call validates its requests, takes the write lock, settles idempotency keys, loads a
+//! [`StockBook`] with exactly what the lines touch, lets the book apply them, and writes the
+//! ledger rows, balances, average costs, reservations, price history and idempotency rows
+//! before committing. Any refusal rolls everything back.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::codec::{self, corrupt, micros};
+use super::Store;
+use crate::domain::book::{Balance, HeldStock, LineError, LocationPolicy, ProductStock, StockBook};
+use crate::domain::catalog::{PriceKind, PriceSource};
+use crate::domain::values::{Quantity, UnitCost, UnitOfMeasure};
+use crate::domain::{
+    Actor, LocationId, Movement, MovementDraft, MovementId, MovementKind, MovementRequest,
+    ProductId, ReservationId, StockCommand,
+};
+use crate::error::{Error, Result};
+
+pub(crate) type Tx = Transaction<'static, Sqlite>;
+
+/// What one request wrote, or wrote the first time its idempotency key was used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    /// The ledger rows (two for a transfer).
+    pub movements: Vec<Movement>,
+    /// True when an earlier request with the same key and payload had written them.
+    pub replayed: bool,
+}
+
+/// What a ledger row records besides the rule's draft.
+pub(crate) struct RowMeta<'a> {
+    pub(crate) actor: &'a Actor,
+    pub(crate) reference: Option<&'a str>,
+    pub(crate) lot: Option<&'a str>,
+    pub(crate) expiry: Option<String>,
+    pub(crate) idempotency_key: Option<&'a str>,
+    pub(crate) occurred_at: DateTime<Utc>,
+    pub(crate) recorded_at: DateTime<Utc>,
+}
+
+/// How each line of a batch is settled before anything is applied.
+enum Settled {
+    /// Apply it.
+    Fresh,
+    /// An earlier call with the same key and payload already wrote these.
+    Replayed(Vec<MovementId>),
+    /// An earlier line of this batch has the same key and payload.
+    SameAs(usize),
+}
+
+impl Store {
+    /// Records a batch of movements; see the module docs.
+    pub(crate) async fn record(
+        &self,
+        requests: &[MovementRequest],
+        default_actor: &Actor,
+    ) -> Result<Vec<Recorded>> {
+        for (line, request) in requests.iter().enumerate() {
+            request
+                .validate()
+                .map_err(|e| Error::from(e).at_line(line))?;
+        }
+        let now = Utc::now();
+        let mut tx = self.write().await?;
+        let settled = self.settle_keys(&mut tx, requests).await?;
+        let fresh: Vec<usize> = (0..requests.len())
+            .filter(|&i| matches!(settled[i], Settled::Fresh))
+            .collect();
+
+        let commands: Vec<&StockCommand> = fresh.iter().map(|&i| &requests[i].command).collect();
+        let mut book = self.load_book(&mut tx, &commands, now).await?;
+        let before = book.clone();
+        let drafts = book
+            .apply_all(commands.iter().copied())
+            .map_err(|LineError { line, error }| Error::from(error).at_line(fresh[line]))?;
+
+        let mut out: Vec<Option<Recorded>> = vec![None; requests.len()];
+        let mut costs = CostHistory::default();
+        for (&line, drafts) in fresh.iter().zip(drafts) {
+            let request = &requests[line];
+            let meta = RowMeta {
+                actor: request.actor.as_ref().unwrap_or(default_actor),
+                reference: request.reference.as_deref(),
+                lot: request.lot.as_deref(),
+                expiry: request.expiry.map(|d| d.to_string()),
+                idempotency_key: request.idempotency_key.as_deref(),
+                occurred_at: request.occurred_at.unwrap_or(now),
+                recorded_at: now,
+            };
+            let mut movements: Vec<Movement> = Vec::with_capacity(drafts.len());
+            for draft in drafts {
+                let linked = match draft.kind {
+                    MovementKind::TransferIn => movements.last().map(|m| m.id),
+                    _ => None,
+                };
+                let reason = draft.reason.clone().or_else(|| request.reason.clone());
+                let movement = self
+                    .insert_movement(&mut tx, &draft, &meta, reason, linked)
+                    .await?;
+                if draft.kind == MovementKind::Receipt {
+                    costs
+                        .record(self, &mut tx, &movement, PriceSource::Receipt, meta.actor)
+                        .await?;
+                }
+                movements.push(movement);
+            }
+            if let Some(key) = &request.idempotency_key {
+                self.save_key(&mut tx, key, &request.fingerprint(), &movements, now)
+                    .await?;
+            }
+            out[line] = Some(Recorded {
+                movements,
+                replayed: false,
+            });
+        }
+        self.save_book(&mut tx, &before, &book, now).await?;
+        self.save_reservations(&mut tx, &before, &book, &commands, now)
+            .await?;
+
+        for (line, settled) in settled.iter().enumerate() {
+            match settled {
+                Settled::Fresh => {}
+                Settled::Replayed(ids) => {
+                    let movements = self.movements_by_id(&mut tx, ids).await?;
+                    out[line] = Some(Recorded {
+                        movements,
+                        replayed: true,
+                    });
+                }
+                Settled::SameAs(first) => {
+                    let first = out[*first]
+                        .clone()
+                        .ok_or_else(|| corrupt("batch replay order"))?;
+                    out[line] = Some(Recorded {
+                        replayed: true,
+                        ..first
+                    });
+                }
+            }
+        }
+        tx.commit().await?;
+        out.into_iter()
+            .map(|r| r.ok_or_else(|| corrupt("a batch line was left unrecorded")))
+            .collect()
+    }
+
+    /// Decides, for every line, whether it is new, a replay, or a conflict.
+    async fn settle_keys(&self, tx: &mut Tx, requests: &[MovementRequest]) -> Result<Vec<Settled>> {
+        let mut seen: HashMap<&str, (usize, [u8; 32])> = HashMap::new();
+        let mut settled = Vec::with_capacity(requests.len());
+        for (line, request) in requests.iter().enumerate() {
+            let Some(key) = request.idempotency_key.as_deref() else {
+                settled.push(Settled::Fresh);
+                continue;
+            };
+            let fingerprint = request.fingerprint();
+            let conflict = || {
+                Error::IdempotencyConflict {
+                    key: key.to_owned(),
+                }
+                .at_line(line)
+            };
+            if let Some(&(first, ref earlier)) = seen.get(key) {
+                if *earlier != fingerprint {
+                    return Err(conflict());
+                }
+                settled.push(Settled::SameAs(first));
+                continue;
+            }
+            let stored = sqlx::query(
+                "SELECT fingerprint, movement_ids FROM idempotency_keys WHERE tenant_id = $1 AND key = $2",
+            )
+            .bind(self.tenant())
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?;
+            match stored {
+                Some(row) => {
+                    let stored_fingerprint: Vec<u8> = row.try_get("fingerprint")?;
+                    if stored_fingerprint != fingerprint {
+                        return Err(conflict());
+                    }
+                    let ids: String = row.try_get("movement_ids")?;
+                    settled.push(Settled::Replayed(parse_ids(&ids)?));
+                }
+                None => settled.push(Settled::Fresh),
+            }
+            seen.insert(key, (line, fingerprint));
+        }
+        Ok(settled)
+    }
+
+    /// Loads everything the commands touch: their products (with every balance, for the total
+    /// on hand behind the average cost), locations, reservations and referenced sales. Expired
+    /// reservations of those products are released first.
+    pub(crate) async fn load_book(
+        &self,
+        tx: &mut Tx,
+        commands: &[&StockCommand],
+        now: DateTime<Utc>,
+    ) -> Result<StockBook> {
+        let products: BTreeSet<ProductId> = commands.iter().map(|c| c.product()).collect();
+        let locations: BTreeSet<LocationId> = commands.iter().flat_map(|c| c.locations()).collect();
+        let mut book = StockBook::default();
+        for &location in &locations {
+            if let Some(policy) = self.location_policy(tx, location).await? {
+                book.add_location(location, policy);
+            }
+        }
+        for &product in &products {
+            self.expire_reservations(tx, product, now).await?;
+            self.load_product(tx, &mut book, product).await?;
+        }
+        for command in commands {
+            match **command {
+                StockCommand::Sale {
+                    reservation: Some(id),
+                    ..
+                } => {
+                    if let Some(held) = self.active_reservation(tx, id).await? {
+                        book.add_reservation(id, held);
+                    }
+                }
+                StockCommand::CustomerReturn {
+                    original_sale: Some(sale),
+                    ..
+                } => {
+                    let row = sqlx::query(
+                        "SELECT product_id, unit_cost_e4 FROM stock_movements \
+                         WHERE tenant_id = $1 AND id = $2 AND kind = 'sale'",
+                    )
+                    .bind(self.tenant())
+                    .bind(sale.0)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    if let Some(row) = row {
+                        let cost = codec::cost(row.try_get("unit_cost_e4")?)?;
+                        book.add_sale_cost(sale, ProductId(row.try_get("product_id")?), cost);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(book)
+    }
+
+    pub(crate) async fn location_policy(
+        &self,
+        tx: &mut Tx,
+        location: LocationId,
+    ) -> Result<Option<LocationPolicy>> {
+        let row = sqlx::query(
+            "SELECT negative_stock_allowed FROM locations WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(self.tenant())
+        .bind(location.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(match row {
+            Some(row) => Some(LocationPolicy {
+                negative_stock_allowed: row.try_get(0)?,
+            }),
+            None => None,
+        })
+    }
+
+    /// Adds a product and all its balances to the book (nothing when it does not exist).
+    pub(crate) async fn load_product(
+        &self,
+        tx: &mut Tx,
+        book: &mut StockBook,
+        product: ProductId,
+    ) -> Result<()> {
+        let row = sqlx::query(
+            "SELECT unit, active, average_cost_e4 FROM products WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(self.tenant())
+        .bind(product.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(row) = row else { return Ok(()) };
+        let unit: String = row.try_get("unit")?;
+        book.add_product(
+            product,
+            ProductStock {
+                unit: unit
+                    .parse::<UnitOfMeasure>()
+                    .map_err(|_| corrupt("unknown unit of measure"))?,
+                active: row.try_get("active")?,
+                average_cost: codec::cost(row.try_get("average_cost_e4")?)?,
+            },
+        );
+        let balances = sqlx::query(
+            "SELECT location_id, on_hand_milli, reserved_milli, last_seq FROM stock_balances \
+             WHERE tenant_id = $1 AND product_id = $2",
+        )
+        .bind(self.tenant())
+        .bind(product.0)
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in balances {
+            book.set_balance(
+                product,
+                LocationId(row.try_get("location_id")?),
+                Balance {
+                    on_hand: Quantity::from_milli(row.try_get("on_hand_milli")?),
+                    reserved: Quantity::from_milli(row.try_get("reserved_milli")?),
+                    last_seq: row.try_get("last_seq")?,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    async fn active_reservation(
+        &self,
+        tx: &mut Tx,
+        id: ReservationId,
+    ) -> Result<Option<HeldStock>> {
+        let row = sqlx::query(
+            "SELECT product_id, location_id, remaining_milli FROM reservations \
+             WHERE tenant_id = $1 AND id = $2 AND status = 'active'",
+        )
+        .bind(self.tenant())
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(match row {
+            Some(row) => Some(HeldStock {
+                product: ProductId(row.try_get("product_id")?),
+                location: LocationId(row.try_get("location_id")?),
+                remaining: Quantity::from_milli(row.try_get("remaining_milli")?),
+            }),
+            None => None,
+        })
+    }
+
+    /// Marks a product's past-due reservations expired and frees what they held.
+    pub(crate) async fn expire_reservations(
+        &self,
+        tx: &mut Tx,
+        product: ProductId,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let expired = sqlx::query(
+            "UPDATE reservations SET status = 'expired', updated_at = $3 \
+             WHERE tenant_id = $1 AND product_id = $2 AND status = 'active' \
+               AND expires_at IS NOT NULL AND expires_at <= $3 \
+             RETURNING location_id, remaining_milli",
+        )
+        .bind(self.tenant())
+        .bind(product.0)
+        .bind(micros(now))
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in expired {
+            sqlx::query(
+                "UPDATE stock_balances SET reserved_milli = max(reserved_milli - $4, 0), updated_at = $5 \
+                 WHERE tenant_id = $1 AND product_id = $2 AND location_id = $3",
+            )
+            .bind(self.tenant())
+            .bind(product.0)
+            .bind(row.try_get::<i64, _>("location_id")?)
+            .bind(row.try_get::<i64, _>("remaining_milli")?)
+            .bind(micros(now))
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Appends one ledger row.
+    pub(crate) async fn insert_movement(
+        &self,
+        tx: &mut Tx,
+        draft: &MovementDraft,
+        meta: &RowMeta<'_>,
+        reason: Option<String>,
+        linked: Option<MovementId>,
+    ) -> Result<Movement> {
+        let (tipo, subtipo) = draft.kind.legacy();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO stock_movements (tenant_id, product_id, location_id, seq, kind, tipo, \
+               subtipo, quantity_milli, delta_milli, before_milli, after_milli, negative_allowed, \
+               unit_cost_e4, value_centavos, reference, lot, expiry, actor, reason, \
+               idempotency_key, linked_movement_id, occurred_at, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+               $18, $19, $20, $21, $22, $23) RETURNING id",
+        )
+        .bind(self.tenant())
+        .bind(draft.product.0)
+        .bind(draft.location.0)
+        .bind(draft.seq)
+        .bind(draft.kind.code())
+        .bind(tipo)
+        .bind(subtipo)
+        .bind(draft.quantity.milli())
+        .bind(draft.delta.milli())
+        .bind(draft.before.milli())
+        .bind(draft.after.milli())
+        .bind(draft.negative_allowed)
+        .bind(draft.unit_cost.ten_thousandths())
+        .bind(draft.value.centavos())
+        .bind(meta.reference)
+        .bind(meta.lot)
+        .bind(meta.expiry.as_deref())
+        .bind(meta.actor.as_str())
+        .bind(reason.as_deref())
+        .bind(meta.idempotency_key)
+        .bind(linked.map(|m| m.0))
+        .bind(micros(meta.occurred_at))
+        .bind(micros(meta.recorded_at))
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(Movement {
+            id: MovementId(id),
+            product: draft.product,
+            location: draft.location,
+            kind: draft.kind,
+            quantity: draft.quantity,
+            delta: draft.delta,
+            before: draft.before,
+            after: draft.after,
+            unit_cost: draft.unit_cost,
+            value: draft.value,
+            seq: draft.seq,
+            reference: meta.reference.map(str::to_owned),
+            lot: meta.lot.map(str::to_owned),
+            expiry: draft_expiry(meta)?,
+            actor: meta.actor.as_str().to_owned(),
+            reason,
+            idempotency_key: meta.idempotency_key.map(str::to_owned),
+            linked_movement: linked,
+            occurred_at: truncate(meta.occurred_at)?,
+            recorded_at: truncate(meta.recorded_at)?,
+        })
+    }
+
+    /// Writes the balances and average costs that differ between `before` and `after`.
+    pub(crate) async fn save_book(
+        &self,
+        tx: &mut Tx,
+        before: &StockBook,
+        after: &StockBook,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut changed: Vec<(ProductId, LocationId, Balance)> = after
+            .balances()
+            .filter(|&(p, l, b)| before.balance(p, l) != b)
+            .collect();
+        changed.sort_by_key(|&(p, l, _)| (p, l));
+        for (product, location, balance) in changed {
+            let policy = self
+                .location_policy(tx, location)
+                .await?
+                .ok_or_else(|| corrupt("balance of an unknown location"))?;
+            sqlx::query(
+                "INSERT INTO stock_balances (tenant_id, product_id, location_id, on_hand_milli, \
+                   reserved_milli, negative_allowed, last_seq, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (tenant_id, product_id, location_id) DO UPDATE SET \
+                   on_hand_milli = excluded.on_hand_milli, reserved_milli = excluded.reserved_milli, \
+                   negative_allowed = excluded.negative_allowed, last_seq = excluded.last_seq, \
+                   updated_at = excluded.updated_at",
+            )
+            .bind(self.tenant())
+            .bind(product.0)
+            .bind(location.0)
+            .bind(balance.on_hand.milli())
+            .bind(balance.reserved.milli())
+            .bind(policy.negative_stock_allowed)
+            .bind(balance.last_seq)
+            .bind(micros(now))
+            .execute(&mut **tx)
+            .await?;
+        }
+        let mut products: Vec<ProductId> = after.balances().map(|(p, _, _)| p).collect();
+        products.sort();
+        products.dedup();
+        for product in products {
+            let (Some(old), Some(new)) = (before.product(product), after.product(product)) else {
+                continue;
+            };
+            if old.average_cost != new.average_cost {
+                sqlx::query(
+                    "UPDATE products SET average_cost_e4 = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(self.tenant())
+                .bind(product.0)
+                .bind(new.average_cost.ten_thousandths())
+                .bind(micros(now))
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what sales did to the reservations they fulfilled.
+    async fn save_reservations(
+        &self,
+        tx: &mut Tx,
+        before: &StockBook,
+        after: &StockBook,
+        commands: &[&StockCommand],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let used: BTreeSet<ReservationId> = commands
+            .iter()
+            .filter_map(|c| match **c {
+                StockCommand::Sale { reservation, .. } => reservation,
+                _ => None,
+            })
+            .collect();
+        for id in used {
+            let Some(old) = before.reservation(id) else {
+                continue;
+            };
+            let (remaining, status) = match after.reservation(id) {
+                Some(held) => (held.remaining, "active"),
+                None => (Quantity::ZERO, "fulfilled"),
+            };
+            if remaining == old.remaining {
+                continue;
+            }
+            sqlx::query(
+                "UPDATE reservations SET remaining_milli = $3, status = $4, updated_at = $5 \
+                 WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(self.tenant())
+            .bind(id.0)
+            .bind(remaining.milli())
+            .bind(status)
+            .bind(micros(now))
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn save_key(
+        &self,
+        tx: &mut Tx,
+        key: &str,
+        fingerprint: &[u8; 32],
+        movements: &[Movement],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let ids: Vec<String> = movements.iter().map(|m| m.id.0.to_string()).collect();
+        sqlx::query(
+            "INSERT INTO idempotency_keys (tenant_id, key, fingerprint, movement_ids, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(self.tenant())
+        .bind(key)
+        .bind(&fingerprint[..])
+        .bind(ids.join(","))
+        .bind(micros(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn movements_by_id(
+        &self,
+        tx: &mut Tx,
+        ids: &[MovementId],
+    ) -> Result<Vec<Movement>> {
+        let sql = format!(
+            "SELECT {} FROM stock_movements WHERE tenant_id = $1 AND id = $2",
+            codec::MOVEMENT_COLUMNS
+        );
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = sqlx::query(&sql)
+                .bind(self.tenant())
+                .bind(id.0)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or_else(|| corrupt("an idempotency key names a missing movement"))?;
+            out.push(codec::movement(&row)?);
+        }
+        Ok(out)
+    }
+}
+
+/// The last cost recorded in each product's price history, so that a receipt writes a history
+/// row only when the cost changes.
+#[derive(Default)]
+pub(crate) struct CostHistory(HashMap<ProductId, Option<UnitCost>>);
+
+impl CostHistory {
+    pub(crate) async fn record(
+        &mut self,
+        store: &Store,
+        tx: &mut Tx,
+        movement: &Movement,
+        source: PriceSource,
+        actor: &Actor,
+    ) -> Result<()> {
+        let last = match self.0.get(&movement.product) {
+            Some(last) => *last,
+            None => {
+                let value: Option<i64> = sqlx::query_scalar(
+                    "SELECT value_e4 FROM price_history WHERE tenant_id = $1 AND product_id = $2 \
+                     AND kind = 'cost' ORDER BY id DESC LIMIT 1",
+                )
+                .bind(store.tenant())
+                .bind(movement.product.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+                value.map(codec::cost).transpose()?
+            }
+        };
+        if last != Some(movement.unit_cost) {
+            store
+                .insert_price(
+                    tx,
+                    movement.product,
+                    PriceKind::Cost,
+                    movement.unit_cost,
+                    source,
+                    actor,
+                    Some(movement.id),
+                    movement.occurred_at,
+                )
+                .await?;
+        }
+        self.0.insert(movement.product, Some(movement.unit_cost));
+        Ok(())
+    }
+}
+
+impl Store {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn insert_price(
+        &self,
+        tx: &mut Tx,
+        product: ProductId,
+        kind: PriceKind,
+        value: UnitCost,
+        source: PriceSource,
+        actor: &Actor,
+        movement: Option<MovementId>,
+        valid_from: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO price_history (tenant_id, product_id, kind, value_e4, valid_from, source, \
+               actor, movement_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(self.tenant())
+        .bind(product.0)
+        .bind(kind.code())
+        .bind(value.ten_thousandths())
+        .bind(micros(valid_from))
+        .bind(source.code())
+        .bind(actor.as_str())
+        .bind(movement.map(|m| m.0))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+fn parse_ids(text: &str) -> Result<Vec<MovementId>> {
+    text.split(',')
+        .map(|id| {
+            id.parse::<i64>()
+                .map(MovementId)
+                .map_err(|_| corrupt("malformed idempotency row"))
+        })
+        .collect()
+}
+
+fn draft_expiry(meta: &RowMeta<'_>) -> Result<Option<chrono::NaiveDate>> {
+    meta.expiry
+        .as_deref()
+        .map(|d| d.parse().map_err(|_| corrupt("invalid expiry date")))
+        .transpose()
+}
+
+/// The instant as stored: microsecond precision.
+fn truncate(at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    codec::instant(micros(at))
+}
