@@ -553,10 +553,6 @@ impl MovementRequest {
 
     /// Checks the text fields: lengths, and a reason where the kind needs one.
     pub fn validate(&self) -> Result<(), RuleError> {
-        check_optional_text("reason", self.reason.as_deref(), 500)?;
-        check_optional_text("reference", self.reference.as_deref(), 200)?;
-        check_optional_text("lot", self.lot.as_deref(), 100)?;
-        check_optional_text("idempotency key", self.idempotency_key.as_deref(), 200)?;
         if let StockCommand::Adjustment { .. } = self.command {
             if self.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
                 return Err(RuleError::MissingReason {
@@ -564,6 +560,10 @@ impl MovementRequest {
                 });
             }
         }
+        check_optional_text("reason", self.reason.as_deref(), 500)?;
+        check_optional_text("reference", self.reference.as_deref(), 200)?;
+        check_optional_text("lot", self.lot.as_deref(), 100)?;
+        check_optional_text("idempotency key", self.idempotency_key.as_deref(), 200)?;
         Ok(())
     }
 
