@@ -47,3 +47,8 @@ pub use store::{
     CriticalProduct, HistoryFilter, LedgerDiscrepancy, LedgerReport, OverStock, Page, Recorded,
     StockRow, StockValue, SupplierStock, TimelineEntry, TopProduct, WeeklySales, REPAIR_REASON,
 };
+
+/// The README's example, compiled and run as a doctest so that it stays true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

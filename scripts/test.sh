@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test run: formatting, lints, and every Rust test (unit, property, integration, doc).
+# Builds everything it needs from a clean checkout; one cargo target dir serves all steps.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy (-D warnings)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== cargo test"
+cargo test --workspace --all-targets --locked
+cargo test --workspace --doc --locked
+
+echo "== quickstart runs twice (the second run adds nothing)"
+demo_dir=$(mktemp -d)
+trap 'rm -rf "$demo_dir"' EXIT
+cargo run -q -p inventario-core --example quickstart --locked -- "$demo_dir/demo.db" >/dev/null
+cargo run -q -p inventario-core --example quickstart --locked -- "$demo_dir/demo.db" | tee "$demo_dir/second.txt" | tail -n 3
+grep -q "0 new" "$demo_dir/second.txt"
