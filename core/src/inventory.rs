@@ -11,7 +11,7 @@ use crate::domain::replenishment::{SeasonalFactors, SupplierReorder};
 use crate::domain::values::{Quantity, Sku};
 use crate::domain::{
     Actor, DateRange, LocationId, Movement, MovementId, MovementRequest, ProductId, ReservationId,
-    TenantId,
+    SupplierId, TenantId,
 };
 use crate::error::{Error, Result};
 use crate::store::{
@@ -137,6 +137,16 @@ impl Inventory {
         &self.actor
     }
 
+    /// The time zone whose days the date-range queries use.
+    pub fn timezone(&self) -> Tz {
+        self.store.timezone()
+    }
+
+    /// The seasonal factors of the minimum-stock rules.
+    pub fn seasonal_factors(&self) -> &SeasonalFactors {
+        &self.seasonal_factors
+    }
+
     /// Today in the store's time zone.
     pub fn today(&self) -> NaiveDate {
         Utc::now()
@@ -175,6 +185,11 @@ impl Inventory {
     /// Every supplier, by code.
     pub async fn suppliers(&self) -> Result<Vec<Supplier>> {
         self.store.suppliers().await
+    }
+
+    /// The supplier with `id`, if any.
+    pub async fn supplier(&self, id: SupplierId) -> Result<Option<Supplier>> {
+        self.store.supplier(id).await
     }
 
     /// The supplier with `code`, if any.

@@ -33,6 +33,13 @@
 
 pub mod domain;
 mod error;
+/// Crates whose types appear in this API (`occurred_at` instants, time zones, exact thresholds),
+/// re-exported so that callers use the same versions.
+pub mod types {
+    pub use chrono;
+    pub use chrono_tz;
+    pub use rust_decimal;
+}
 mod inventory;
 mod store;
 

@@ -982,3 +982,42 @@ async fn memory_store_and_bad_urls() {
     assert_eq!(rule(&e), &RuleError::InvalidActor);
     let _ = AdjustmentChange::Delta(q("1"));
 }
+
+#[tokio::test]
+async fn losses_keep_their_typed_reason_and_the_callers_note() {
+    let s = TestStore::new().await;
+    let shop = location(&s.inv, "LOCAL").await;
+    let p = p10(&s.inv, "P10", shop.id).await;
+    let lost = s
+        .inv
+        .record(
+            MovementRequest::loss(p.id, shop.id, q("2"), LossReason::Expired)
+                .reason("heladera cortada"),
+        )
+        .await
+        .unwrap();
+    let stored = &s.inv.movements_since(None, 10).await.unwrap()[1];
+    assert_eq!(stored, &lost.movements[0]);
+    assert_eq!(stored.loss_reason, Some(LossReason::Expired));
+    assert_eq!(stored.reason.as_deref(), Some("heladera cortada"));
+    assert_eq!(MovementKind::Loss.legacy(), ("SALIDA", "MERMA"));
+
+    let e = refused(
+        &s,
+        MovementRequest::loss(p.id, shop.id, q("1"), LossReason::Other),
+    )
+    .await;
+    assert_eq!(
+        rule(&e),
+        &RuleError::MissingReason {
+            kind: MovementKind::Loss
+        }
+    );
+    s.inv
+        .record(
+            MovementRequest::loss(p.id, shop.id, q("1"), LossReason::Other)
+                .reason("se cayó del estante"),
+        )
+        .await
+        .unwrap();
+}

@@ -100,12 +100,14 @@ CREATE TABLE stock_movements (
     expiry             TEXT,
     actor              TEXT    NOT NULL CHECK (length(actor) >= 1),
     reason             TEXT,
+    loss_reason        TEXT    CHECK (loss_reason IN ('expired', 'damaged', 'theft', 'other')),
     idempotency_key    TEXT,
     linked_movement_id INTEGER REFERENCES stock_movements (id),
     occurred_at        INTEGER NOT NULL,
     recorded_at        INTEGER NOT NULL,
     CHECK (after_milli = before_milli + delta_milli),
     CHECK (negative_allowed = 1 OR after_milli >= 0),
+    CHECK ((kind = 'loss') = (loss_reason IS NOT NULL)),
     UNIQUE (tenant_id, product_id, location_id, seq)
 ) STRICT;
 

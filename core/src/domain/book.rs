@@ -133,6 +133,11 @@ impl StockBook {
         self.sale_costs.insert(sale, (product, unit_cost));
     }
 
+    /// The location's policy, if known.
+    pub fn location_policy(&self, id: LocationId) -> Option<LocationPolicy> {
+        self.locations.get(&id).copied()
+    }
+
     /// The product's state, if known.
     pub fn product(&self, id: ProductId) -> Option<&ProductStock> {
         self.products.get(&id)
@@ -361,7 +366,7 @@ impl StockBook {
                 let quantity = unit.validate_movement_quantity(quantity)?;
                 // A loss is physical: reserved goods can be lost too.
                 let mut row = self.take(product, location, MovementKind::Loss, quantity, false)?;
-                row.reason = Some(reason.code().to_owned());
+                row.loss_reason = Some(reason);
                 Ok(vec![row])
             }
             StockCommand::Adjustment {
@@ -475,7 +480,7 @@ impl StockBook {
             value: unit_cost.value_of(quantity)?,
             seq: balance.last_seq,
             negative_allowed: policy.negative_stock_allowed,
-            reason: None,
+            loss_reason: None,
         })
     }
 
@@ -527,7 +532,7 @@ impl StockBook {
             value: unit_cost.value_of(delta)?,
             seq: balance.last_seq,
             negative_allowed: policy.negative_stock_allowed,
-            reason: None,
+            loss_reason: None,
         })
     }
 

@@ -369,7 +369,7 @@ impl StockCommand {
 pub struct MovementRequest {
     /// What to do.
     pub command: StockCommand,
-    /// Why; required for adjustments, optional note otherwise.
+    /// Why, in the caller's words; required for adjustments and for losses of reason `Other`.
     pub reason: Option<String>,
     /// The document behind the movement [documento_referencia]: invoice, ticket, order.
     pub reference: Option<String>,
@@ -551,14 +551,20 @@ impl MovementRequest {
         self
     }
 
-    /// Checks the text fields: lengths, and a reason where the kind needs one.
+    /// Checks the text fields: lengths, and a reason where the kind needs one (adjustments, and
+    /// losses whose reason is `Other`).
     pub fn validate(&self) -> Result<(), RuleError> {
-        if let StockCommand::Adjustment { .. } = self.command {
-            if self.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-                return Err(RuleError::MissingReason {
-                    kind: MovementKind::Adjustment,
-                });
-            }
+        let blank = self.reason.as_deref().is_none_or(|r| r.trim().is_empty());
+        let needs_reason = match self.command {
+            StockCommand::Adjustment { .. } => Some(MovementKind::Adjustment),
+            StockCommand::Loss {
+                reason: LossReason::Other,
+                ..
+            } => Some(MovementKind::Loss),
+            _ => None,
+        };
+        if let (Some(kind), true) = (needs_reason, blank) {
+            return Err(RuleError::MissingReason { kind });
         }
         check_optional_text("reason", self.reason.as_deref(), 500)?;
         check_optional_text("reference", self.reference.as_deref(), 200)?;
@@ -658,8 +664,8 @@ pub struct MovementDraft {
     pub seq: i64,
     /// Whether the location allows a negative balance (kept on the row for the schema's check).
     pub negative_allowed: bool,
-    /// The reason stored on the row (the loss reason code for losses).
-    pub reason: Option<String>,
+    /// Why goods were lost, on loss rows.
+    pub loss_reason: Option<LossReason>,
 }
 
 /// A stored ledger row [movimiento_stock].
@@ -695,8 +701,10 @@ pub struct Movement {
     pub expiry: Option<NaiveDate>,
     /// Who recorded it.
     pub actor: String,
-    /// Why.
+    /// Why, in the caller's words.
     pub reason: Option<String>,
+    /// Why goods were lost, on loss rows.
+    pub loss_reason: Option<LossReason>,
     /// The idempotency key of the request that wrote it.
     pub idempotency_key: Option<String>,
     /// The other half of a transfer.

@@ -148,6 +148,19 @@ impl Store {
         rows.iter().map(codec::supplier).collect()
     }
 
+    pub(crate) async fn supplier(&self, id: SupplierId) -> Result<Option<Supplier>> {
+        let sql = format!(
+            "SELECT {} FROM suppliers WHERE tenant_id = $1 AND id = $2",
+            codec::SUPPLIER_COLUMNS
+        );
+        let row = sqlx::query(&sql)
+            .bind(self.tenant())
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(codec::supplier).transpose()
+    }
+
     pub(crate) async fn supplier_by_code(&self, code: &str) -> Result<Option<Supplier>> {
         let sql = format!(
             "SELECT {} FROM suppliers WHERE tenant_id = $1 AND code = $2",

@@ -10,7 +10,8 @@ use sqlx::Row;
 use crate::domain::catalog::{Location, Product, Reservation, ReservationStatus, Supplier};
 use crate::domain::values::{Barcode, Money, Quantity, Sku, UnitCost, UnitOfMeasure};
 use crate::domain::{
-    LocationId, Movement, MovementId, MovementKind, ProductId, ReservationId, SupplierId,
+    LocationId, LossReason, Movement, MovementId, MovementKind, ProductId, ReservationId,
+    SupplierId,
 };
 use crate::error::{Result, StoreError};
 
@@ -118,8 +119,8 @@ pub(crate) fn supplier(row: &SqliteRow) -> Result<Supplier> {
 
 pub(crate) const MOVEMENT_COLUMNS: &str = "id, product_id, location_id, seq, kind, \
     quantity_milli, delta_milli, before_milli, after_milli, unit_cost_e4, value_centavos, \
-    reference, lot, expiry, actor, reason, idempotency_key, linked_movement_id, occurred_at, \
-    recorded_at";
+    reference, lot, expiry, actor, reason, loss_reason, idempotency_key, linked_movement_id, \
+    occurred_at, recorded_at";
 
 pub(crate) fn movement(row: &SqliteRow) -> Result<Movement> {
     let kind: String = row.try_get("kind")?;
@@ -148,6 +149,13 @@ pub(crate) fn movement(row: &SqliteRow) -> Result<Movement> {
             .transpose()?,
         actor: row.try_get("actor")?,
         reason: row.try_get("reason")?,
+        loss_reason: row
+            .try_get::<Option<String>, _>("loss_reason")?
+            .map(|code| {
+                code.parse::<LossReason>()
+                    .map_err(|e| corrupt(e.to_string()))
+            })
+            .transpose()?,
         idempotency_key: row.try_get("idempotency_key")?,
         linked_movement: row
             .try_get::<Option<i64>, _>("linked_movement_id")?

@@ -16,8 +16,8 @@ use crate::domain::book::{Balance, HeldStock, LineError, LocationPolicy, Product
 use crate::domain::catalog::{PriceKind, PriceSource};
 use crate::domain::values::{Quantity, UnitCost, UnitOfMeasure};
 use crate::domain::{
-    Actor, LocationId, Movement, MovementDraft, MovementId, MovementKind, MovementRequest,
-    ProductId, ReservationId, StockCommand,
+    Actor, LocationId, LossReason, Movement, MovementDraft, MovementId, MovementKind,
+    MovementRequest, ProductId, ReservationId, StockCommand,
 };
 use crate::error::{Error, Result};
 
@@ -98,7 +98,7 @@ impl Store {
                     MovementKind::TransferIn => movements.last().map(|m| m.id),
                     _ => None,
                 };
-                let reason = draft.reason.clone().or_else(|| request.reason.clone());
+                let reason = request.reason.clone();
                 let movement = self
                     .insert_movement(&mut tx, &draft, &meta, reason, linked)
                     .await?;
@@ -213,8 +213,12 @@ impl Store {
             }
         }
         for &product in &products {
-            self.expire_reservations(tx, product, now).await?;
-            self.load_product(tx, &mut book, product).await?;
+            // Expired reservations are released first; only products holding some need it.
+            if self.load_product(tx, &mut book, product).await?
+                && self.expire_reservations(tx, product, now).await? > 0
+            {
+                self.load_product(tx, &mut book, product).await?;
+            }
         }
         for command in commands {
             match **command {
@@ -269,52 +273,53 @@ impl Store {
         })
     }
 
-    /// Adds a product and all its balances to the book (nothing when it does not exist).
+    /// Adds a product and all its balances to the book (nothing when it does not exist), in one
+    /// query. Returns whether any of its balances holds reserved stock.
     pub(crate) async fn load_product(
         &self,
         tx: &mut Tx,
         book: &mut StockBook,
         product: ProductId,
-    ) -> Result<()> {
-        let row = sqlx::query(
-            "SELECT unit, active, average_cost_e4 FROM products WHERE tenant_id = $1 AND id = $2",
+    ) -> Result<bool> {
+        let rows = sqlx::query(
+            "SELECT p.unit, p.active, p.average_cost_e4, b.location_id, b.on_hand_milli, \
+               b.reserved_milli, b.last_seq \
+             FROM products p LEFT JOIN stock_balances b \
+               ON b.tenant_id = p.tenant_id AND b.product_id = p.id \
+             WHERE p.tenant_id = $1 AND p.id = $2",
         )
         .bind(self.tenant())
         .bind(product.0)
-        .fetch_optional(&mut **tx)
+        .fetch_all(&mut **tx)
         .await?;
-        let Some(row) = row else { return Ok(()) };
-        let unit: String = row.try_get("unit")?;
+        let Some(first) = rows.first() else {
+            return Ok(false);
+        };
+        let unit: String = first.try_get("unit")?;
         book.add_product(
             product,
             ProductStock {
                 unit: unit
                     .parse::<UnitOfMeasure>()
                     .map_err(|_| corrupt("unknown unit of measure"))?,
-                active: row.try_get("active")?,
-                average_cost: codec::cost(row.try_get("average_cost_e4")?)?,
+                active: first.try_get("active")?,
+                average_cost: codec::cost(first.try_get("average_cost_e4")?)?,
             },
         );
-        let balances = sqlx::query(
-            "SELECT location_id, on_hand_milli, reserved_milli, last_seq FROM stock_balances \
-             WHERE tenant_id = $1 AND product_id = $2",
-        )
-        .bind(self.tenant())
-        .bind(product.0)
-        .fetch_all(&mut **tx)
-        .await?;
-        for row in balances {
-            book.set_balance(
-                product,
-                LocationId(row.try_get("location_id")?),
-                Balance {
-                    on_hand: Quantity::from_milli(row.try_get("on_hand_milli")?),
-                    reserved: Quantity::from_milli(row.try_get("reserved_milli")?),
-                    last_seq: row.try_get("last_seq")?,
-                },
-            );
+        let mut any_reserved = false;
+        for row in &rows {
+            let Some(location) = row.try_get::<Option<i64>, _>("location_id")? else {
+                continue;
+            };
+            let balance = Balance {
+                on_hand: Quantity::from_milli(row.try_get("on_hand_milli")?),
+                reserved: Quantity::from_milli(row.try_get("reserved_milli")?),
+                last_seq: row.try_get("last_seq")?,
+            };
+            any_reserved |= balance.reserved.is_positive();
+            book.set_balance(product, LocationId(location), balance);
         }
-        Ok(())
+        Ok(any_reserved)
     }
 
     async fn active_reservation(
@@ -340,13 +345,14 @@ impl Store {
         })
     }
 
-    /// Marks a product's past-due reservations expired and frees what they held.
+    /// Marks a product's past-due reservations expired and frees what they held; returns how
+    /// many expired.
     pub(crate) async fn expire_reservations(
         &self,
         tx: &mut Tx,
         product: ProductId,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<usize> {
         let expired = sqlx::query(
             "UPDATE reservations SET status = 'expired', updated_at = $3 \
              WHERE tenant_id = $1 AND product_id = $2 AND status = 'active' \
@@ -358,6 +364,7 @@ impl Store {
         .bind(micros(now))
         .fetch_all(&mut **tx)
         .await?;
+        let count = expired.len();
         for row in expired {
             sqlx::query(
                 "UPDATE stock_balances SET reserved_milli = max(reserved_milli - $4, 0), updated_at = $5 \
@@ -371,7 +378,7 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         }
-        Ok(())
+        Ok(count)
     }
 
     /// Appends one ledger row.
@@ -387,10 +394,10 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO stock_movements (tenant_id, product_id, location_id, seq, kind, tipo, \
                subtipo, quantity_milli, delta_milli, before_milli, after_milli, negative_allowed, \
-               unit_cost_e4, value_centavos, reference, lot, expiry, actor, reason, \
+               unit_cost_e4, value_centavos, reference, lot, expiry, actor, reason, loss_reason, \
                idempotency_key, linked_movement_id, occurred_at, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-               $18, $19, $20, $21, $22, $23) RETURNING id",
+               $18, $19, $20, $21, $22, $23, $24) RETURNING id",
         )
         .bind(self.tenant())
         .bind(draft.product.0)
@@ -411,6 +418,7 @@ impl Store {
         .bind(meta.expiry.as_deref())
         .bind(meta.actor.as_str())
         .bind(reason.as_deref())
+        .bind(draft.loss_reason.map(LossReason::code))
         .bind(meta.idempotency_key)
         .bind(linked.map(|m| m.0))
         .bind(micros(meta.occurred_at))
@@ -434,6 +442,7 @@ impl Store {
             expiry: draft_expiry(meta)?,
             actor: meta.actor.as_str().to_owned(),
             reason,
+            loss_reason: draft.loss_reason,
             idempotency_key: meta.idempotency_key.map(str::to_owned),
             linked_movement: linked,
             occurred_at: truncate(meta.occurred_at)?,
@@ -455,9 +464,8 @@ impl Store {
             .collect();
         changed.sort_by_key(|&(p, l, _)| (p, l));
         for (product, location, balance) in changed {
-            let policy = self
-                .location_policy(tx, location)
-                .await?
+            let policy = after
+                .location_policy(location)
                 .ok_or_else(|| corrupt("balance of an unknown location"))?;
             sqlx::query(
                 "INSERT INTO stock_balances (tenant_id, product_id, location_id, on_hand_milli, \

@@ -16,7 +16,7 @@ use crate::domain::book::Balance;
 use crate::domain::replenishment::{
     self, ReorderLine, SeasonalFactors, Shortage, StockLevel, SupplierReorder,
 };
-use crate::domain::values::{Money, Quantity, Sku, UnitCost, ValueError};
+use crate::domain::values::{Money, Quantity, Sku, UnitCost, UnitOfMeasure, ValueError};
 use crate::domain::{
     Actor, DateRange, LocationId, Movement, MovementDraft, MovementId, MovementKind, ProductId,
     RuleError, SupplierId,
@@ -32,6 +32,8 @@ pub struct StockRow {
     pub sku: Sku,
     /// Its name.
     pub name: String,
+    /// Its unit of measure.
+    pub unit: UnitOfMeasure,
     /// The location.
     pub location: LocationId,
     /// The location's code.
@@ -53,6 +55,8 @@ pub struct CriticalProduct {
     pub sku: Sku,
     /// Its name.
     pub name: String,
+    /// Its unit of measure.
+    pub unit: UnitOfMeasure,
     /// Total on hand.
     pub on_hand: Quantity,
     /// Threshold, deficit and urgency.
@@ -129,8 +133,8 @@ pub struct SupplierStock {
     pub supplier: Option<SupplierId>,
     /// Number of active products.
     pub products: u64,
-    /// Real on hand over those products, in thousandths of their own units.
-    pub on_hand: Quantity,
+    /// Real on hand over those products, per unit of measure (kilos and units do not add up).
+    pub on_hand: BTreeMap<UnitOfMeasure, Quantity>,
     /// Their value at average cost.
     pub value: Money,
 }
@@ -201,7 +205,8 @@ impl Store {
         location: Option<LocationId>,
     ) -> Result<Vec<StockRow>> {
         let rows = sqlx::query(
-            "SELECT b.product_id, p.sku, p.name, b.location_id, l.code, b.on_hand_milli, b.reserved_milli \
+            "SELECT b.product_id, p.sku, p.name, p.unit, b.location_id, l.code, b.on_hand_milli, \
+               b.reserved_milli \
              FROM stock_balances b \
              JOIN products p ON p.tenant_id = b.tenant_id AND p.id = b.product_id \
              JOIN locations l ON l.tenant_id = b.tenant_id AND l.id = b.location_id \
@@ -226,6 +231,7 @@ impl Store {
                     product: ProductId(row.try_get("product_id")?),
                     sku: sku(row.try_get("sku")?)?,
                     name: row.try_get("name")?,
+                    unit: unit(row.try_get("unit")?)?,
                     location: LocationId(row.try_get("location_id")?),
                     location_code: row.try_get("code")?,
                     on_hand,
@@ -239,7 +245,7 @@ impl Store {
     /// Every active product with its total on hand and stock levels.
     async fn levels(&self) -> Result<Vec<ProductLevel>> {
         let rows = sqlx::query(
-            "SELECT p.id, p.sku, p.name, p.supplier_id, p.min_stock_milli, p.max_stock_milli, \
+            "SELECT p.id, p.sku, p.name, p.unit, p.supplier_id, p.min_stock_milli, p.max_stock_milli, \
                p.reorder_point_milli, p.pack_multiple_milli, p.average_cost_e4, \
                COALESCE(SUM(b.on_hand_milli), 0) AS on_hand_milli \
              FROM products p \
@@ -256,6 +262,7 @@ impl Store {
                     product: ProductId(row.try_get("id")?),
                     sku: sku(row.try_get("sku")?)?,
                     name: row.try_get("name")?,
+                    unit: unit(row.try_get("unit")?)?,
                     supplier: row
                         .try_get::<Option<i64>, _>("supplier_id")?
                         .map(SupplierId),
@@ -293,6 +300,7 @@ impl Store {
                     product: p.product,
                     sku: p.sku,
                     name: p.name,
+                    unit: p.unit,
                     on_hand: p.level.on_hand,
                     shortage,
                 })
@@ -372,27 +380,27 @@ impl Store {
     }
 
     pub(crate) async fn stock_by_supplier(&self) -> Result<Vec<SupplierStock>> {
-        let mut groups: BTreeMap<(bool, Option<SupplierId>), (u64, i64, i128)> = BTreeMap::new();
+        let mut groups: BTreeMap<(bool, Option<SupplierId>), SupplierTotals> = BTreeMap::new();
         for p in self.levels().await? {
-            let entry = groups
+            let totals = groups
                 .entry((p.supplier.is_none(), p.supplier))
                 .or_default();
-            entry.0 += 1;
-            entry.1 = entry
-                .1
-                .checked_add(p.level.on_hand.milli())
+            totals.products += 1;
+            let held = totals.on_hand.entry(p.unit).or_insert(Quantity::ZERO);
+            *held = held
+                .checked_add(p.level.on_hand)
                 .ok_or(ValueError::Overflow)?;
-            entry.2 +=
+            totals.value_e7 +=
                 i128::from(p.level.on_hand.milli()) * i128::from(p.average_cost.ten_thousandths());
         }
         groups
             .into_iter()
-            .map(|((_, supplier), (products, on_hand, value))| {
+            .map(|((_, supplier), totals)| {
                 Ok(SupplierStock {
                     supplier,
-                    products,
-                    on_hand: Quantity::from_milli(on_hand),
-                    value: round_e7_to_money(value)?,
+                    products: totals.products,
+                    on_hand: totals.on_hand,
+                    value: round_e7_to_money(totals.value_e7)?,
                 })
             })
             .collect()
@@ -742,7 +750,7 @@ impl Store {
             value: unit_cost.value_of(delta)?,
             seq: ledger_seq + 1,
             negative_allowed,
-            reason: None,
+            loss_reason: None,
         };
         let meta = RowMeta {
             actor,
@@ -776,6 +784,13 @@ impl Store {
 pub const REPAIR_REASON: &str = "CORRECCION_SISTEMA";
 
 #[derive(Default)]
+struct SupplierTotals {
+    products: u64,
+    on_hand: BTreeMap<UnitOfMeasure, Quantity>,
+    value_e7: i128,
+}
+
+#[derive(Default)]
 struct Replay {
     last_seq: i64,
     on_hand: Quantity,
@@ -786,9 +801,15 @@ struct ProductLevel {
     product: ProductId,
     sku: Sku,
     name: String,
+    unit: UnitOfMeasure,
     supplier: Option<SupplierId>,
     average_cost: UnitCost,
     level: StockLevel,
+}
+
+fn unit(code: String) -> Result<UnitOfMeasure> {
+    code.parse()
+        .map_err(|_| codec::corrupt("unknown unit of measure"))
 }
 
 fn sku(text: String) -> Result<Sku> {
