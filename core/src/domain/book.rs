@@ -43,11 +43,12 @@ pub struct Balance {
 }
 
 impl Balance {
-    /// What a sale may take without a reservation: `on_hand − reserved`.
+    /// What a sale may take without a reservation: `on_hand − reserved`, never below zero (a
+    /// loss can leave less on hand than is reserved).
     pub fn available(&self) -> Quantity {
         self.on_hand
             .checked_sub(self.reserved)
-            .unwrap_or(Quantity::ZERO)
+            .map_or(Quantity::ZERO, |free| free.max(Quantity::ZERO))
     }
 }
 
@@ -336,13 +337,23 @@ impl StockBook {
                 ..
             } => {
                 let quantity = unit.validate_movement_quantity(quantity)?;
-                // Stock the reservation held is available to the sale that fulfils it; the rest
-                // must come from unreserved stock.
+                // The sale that fulfils a reservation may take what that reservation holds, on
+                // top of unreserved stock; reservations of others stay untouched.
+                let own_hold = match reservation {
+                    Some(id) => self.held_by(id, product, location)?.remaining,
+                    None => Quantity::ZERO,
+                };
+                let row = self.take(
+                    product,
+                    location,
+                    MovementKind::Sale,
+                    quantity,
+                    Claim::Unreserved { own_hold },
+                )?;
                 if let Some(id) = reservation {
-                    self.consume_reservation(id, product, location, quantity)?;
+                    self.consume_reservation(id, quantity)?;
                 }
-                self.take(product, location, MovementKind::Sale, quantity, true)
-                    .map(|row| vec![row])
+                Ok(row).map(|row| vec![row])
             }
             StockCommand::SupplierReturn {
                 location, quantity, ..
@@ -353,7 +364,7 @@ impl StockBook {
                     location,
                     MovementKind::SupplierReturn,
                     quantity,
-                    true,
+                    Claim::UNRESERVED,
                 )
                 .map(|row| vec![row])
             }
@@ -365,7 +376,13 @@ impl StockBook {
             } => {
                 let quantity = unit.validate_movement_quantity(quantity)?;
                 // A loss is physical: reserved goods can be lost too.
-                let mut row = self.take(product, location, MovementKind::Loss, quantity, false)?;
+                let mut row = self.take(
+                    product,
+                    location,
+                    MovementKind::Loss,
+                    quantity,
+                    Claim::Physical,
+                )?;
                 row.loss_reason = Some(reason);
                 Ok(vec![row])
             }
@@ -406,7 +423,7 @@ impl StockBook {
                         location,
                         MovementKind::Adjustment,
                         magnitude,
-                        false,
+                        Claim::Physical,
                     )
                     .map(|row| vec![row])
                 }
@@ -419,7 +436,13 @@ impl StockBook {
                     return Err(RuleError::TransferToSameLocation);
                 }
                 self.policy(to)?;
-                let out = self.take(product, from, MovementKind::TransferOut, quantity, true)?;
+                let out = self.take(
+                    product,
+                    from,
+                    MovementKind::TransferOut,
+                    quantity,
+                    Claim::UNRESERVED,
+                )?;
                 let cost = stock.average_cost;
                 let arrive =
                     self.add_to_balance(product, to, MovementKind::TransferIn, quantity, cost)?;
@@ -484,25 +507,32 @@ impl StockBook {
         })
     }
 
-    /// Takes from a balance at the average cost. `respect_reservations` makes stock held by
-    /// reservations unavailable (sales, supplier returns, transfers); physical corrections and
-    /// losses can only be refused for going below zero.
+    /// Takes from a balance at the average cost, refusing to take more than `claim` allows
+    /// unless the location accepts negative stock.
     fn take(
         &mut self,
         product: ProductId,
         location: LocationId,
         kind: MovementKind,
         quantity: Quantity,
-        respect_reservations: bool,
+        claim: Claim,
     ) -> Result<MovementDraft, RuleError> {
         let policy = self.policy(location)?;
         let mut balance = self.balance(product, location);
         let before = balance.on_hand;
         if !policy.negative_stock_allowed {
-            let available = if respect_reservations {
-                balance.available()
-            } else {
-                before.max(Quantity::ZERO)
+            let available = match claim {
+                Claim::Unreserved { own_hold } => {
+                    let held_for_others = balance
+                        .reserved
+                        .checked_sub(own_hold)
+                        .ok_or(ValueError::Overflow)?;
+                    before
+                        .checked_sub(held_for_others)
+                        .ok_or(ValueError::Overflow)?
+                        .max(Quantity::ZERO)
+                }
+                Claim::Physical => before.max(Quantity::ZERO),
             };
             if quantity > available {
                 return Err(RuleError::InsufficientStock {
@@ -536,14 +566,13 @@ impl StockBook {
         })
     }
 
-    /// Uses up to `quantity` of a reservation for a sale, releasing it from `reserved`.
-    fn consume_reservation(
-        &mut self,
+    /// The active reservation `id`, checked to hold this product at this location.
+    fn held_by(
+        &self,
         id: ReservationId,
         product: ProductId,
         location: LocationId,
-        quantity: Quantity,
-    ) -> Result<(), RuleError> {
+    ) -> Result<HeldStock, RuleError> {
         let held = *self
             .reservations
             .get(&id)
@@ -551,6 +580,20 @@ impl StockBook {
         if held.product != product || held.location != location {
             return Err(RuleError::ReservationMismatch(id));
         }
+        Ok(held)
+    }
+
+    /// Uses up to `quantity` of a reservation for a sale, releasing it from `reserved`; a
+    /// reservation used up is fulfilled and leaves the book.
+    fn consume_reservation(
+        &mut self,
+        id: ReservationId,
+        quantity: Quantity,
+    ) -> Result<(), RuleError> {
+        let held = *self
+            .reservations
+            .get(&id)
+            .ok_or(RuleError::ReservationNotFound(id))?;
         let used = held.remaining.min(quantity);
         let remaining = held
             .remaining
@@ -562,14 +605,33 @@ impl StockBook {
             self.reservations
                 .insert(id, HeldStock { remaining, ..held });
         }
-        let mut balance = self.balance(product, location);
+        let mut balance = self.balance(held.product, held.location);
         balance.reserved = balance
             .reserved
             .checked_sub(used)
             .ok_or(ValueError::Overflow)?;
-        self.balances.insert((product, location), balance);
+        self.balances.insert((held.product, held.location), balance);
         Ok(())
     }
+}
+
+/// Which stock an outgoing movement may take where the location forbids negative stock.
+#[derive(Clone, Copy, Debug)]
+enum Claim {
+    /// Stock no reservation holds, plus `own_hold` held by the reservation the command fulfils
+    /// (sales, supplier returns, transfers).
+    Unreserved {
+        /// What the command's own reservation holds.
+        own_hold: Quantity,
+    },
+    /// Anything physically present: losses and corrections happen to reserved goods too.
+    Physical,
+}
+
+impl Claim {
+    const UNRESERVED: Claim = Claim::Unreserved {
+        own_hold: Quantity::ZERO,
+    };
 }
 
 fn add(a: Quantity, b: Quantity) -> Result<Quantity, ValueError> {
