@@ -31,7 +31,7 @@ pub struct LocationPolicy {
     pub negative_stock_allowed: bool,
 }
 
-/// A (product, location) balance [stock_actual].
+/// A (product, location) balance \[stock_actual\].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Balance {
     /// Physically present.

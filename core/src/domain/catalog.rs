@@ -11,7 +11,7 @@ use super::error::{ProductProblem, RuleError};
 use super::ids::{LocationId, ProductId, ReservationId, SupplierId};
 use super::values::{Barcode, Cuit, Dni, Money, Quantity, Sku, UnitCost, UnitOfMeasure};
 
-/// A warehouse or a bin within one [ubicacion].
+/// A warehouse or a bin within one \[ubicacion\].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
     /// Store-assigned id.
@@ -70,32 +70,32 @@ impl NewLocation {
     }
 }
 
-/// A product [producto]. Stock is never a field: it is the ledger's balance.
+/// A product \[producto\]. Stock is never a field: it is the ledger's balance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Product {
     /// Store-assigned id.
     pub id: ProductId,
-    /// SKU [codigo], unique per tenant.
+    /// SKU \[codigo\], unique per tenant.
     pub sku: Sku,
-    /// Name [nombre].
+    /// Name \[nombre\].
     pub name: String,
-    /// Description [descripcion].
+    /// Description \[descripcion\].
     pub description: Option<String>,
-    /// Category [categoria], lower-case.
+    /// Category \[categoria\], lower-case.
     pub category: Option<String>,
-    /// Brand [marca].
+    /// Brand \[marca\].
     pub brand: Option<String>,
     /// Unit of measure.
     pub unit: UnitOfMeasure,
-    /// Barcode [codigo_barras], unique per tenant when present.
+    /// Barcode \[codigo_barras\], unique per tenant when present.
     pub barcode: Option<Barcode>,
-    /// Sale price [precio_venta].
+    /// Sale price \[precio_venta\].
     pub sale_price: Money,
-    /// Wholesale price [precio_mayorista].
+    /// Wholesale price \[precio_mayorista\].
     pub wholesale_price: Option<Money>,
-    /// Minimum stock [stock_minimo] before the seasonal factor.
+    /// Minimum stock \[stock_minimo\] before the seasonal factor.
     pub min_stock: Quantity,
-    /// Maximum stock [stock_maximo].
+    /// Maximum stock \[stock_maximo\].
     pub max_stock: Option<Quantity>,
     /// Reorder point; the seasonal minimum when absent.
     pub reorder_point: Option<Quantity>,
@@ -349,18 +349,18 @@ pub(crate) fn optional_text(
     value.map_or(Ok(()), |v| text(field, v, max))
 }
 
-/// A supplier [proveedor], without its contact data.
+/// A supplier \[proveedor\], without its contact data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Supplier {
     /// Store-assigned id.
     pub id: SupplierId,
     /// Short code, unique per tenant (legacy codes: BC, CO, Q, …).
     pub code: String,
-    /// Legal name [razon_social].
+    /// Legal name \[razon_social\].
     pub legal_name: String,
     /// Trade name.
     pub trade_name: Option<String>,
-    /// Tax condition [condicion_iva], e.g. `RESPONSABLE_INSCRIPTO`.
+    /// Tax condition \[condicion_iva\], e.g. `RESPONSABLE_INSCRIPTO`.
     pub tax_condition: Option<String>,
     /// Payment terms in days.
     pub payment_terms_days: Option<u32>,
@@ -463,9 +463,9 @@ impl std::fmt::Debug for SupplierContact {
 /// Whether a customer is a person or a company.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CustomerKind {
-    /// A person [PERSONA].
+    /// A person \[PERSONA\].
     Persona,
-    /// A company [EMPRESA].
+    /// A company \[EMPRESA\].
     Empresa,
 }
 
@@ -480,7 +480,7 @@ pub enum PriceList {
     Especial,
 }
 
-/// A customer [cliente], without their identity and contact data.
+/// A customer \[cliente\], without their identity and contact data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Customer {
     /// Short code, unique per tenant.

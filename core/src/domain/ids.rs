@@ -29,17 +29,17 @@ macro_rules! numeric_id {
 }
 
 numeric_id!(
-    /// A product [producto].
+    /// A product \[producto\].
     ProductId,
     "product"
 );
 numeric_id!(
-    /// A location [ubicacion]: a warehouse or a bin.
+    /// A location \[ubicacion\]: a warehouse or a bin.
     LocationId,
     "location"
 );
 numeric_id!(
-    /// A supplier [proveedor].
+    /// A supplier \[proveedor\].
     SupplierId,
     "supplier"
 );

@@ -105,14 +105,14 @@ impl FromStr for MovementKind {
 #[error("unknown code {0:?}")]
 pub struct UnknownCode(pub String);
 
-/// Why goods were lost [merma].
+/// Why goods were lost \[merma\].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LossReason {
-    /// Past the expiry date [vencido].
+    /// Past the expiry date \[vencido\].
     Expired,
-    /// Broken or spoiled [dañado].
+    /// Broken or spoiled \[dañado\].
     Damaged,
-    /// Stolen [robo].
+    /// Stolen \[robo\].
     Theft,
     /// Anything else; say what in the request's reason.
     Other,
@@ -371,7 +371,7 @@ pub struct MovementRequest {
     pub command: StockCommand,
     /// Why, in the caller's words; required for adjustments and for losses of reason `Other`.
     pub reason: Option<String>,
-    /// The document behind the movement [documento_referencia]: invoice, ticket, order.
+    /// The document behind the movement \[documento_referencia\]: invoice, ticket, order.
     pub reference: Option<String>,
     /// Lot of the goods, when tracked.
     pub lot: Option<String>,
@@ -668,7 +668,7 @@ pub struct MovementDraft {
     pub loss_reason: Option<LossReason>,
 }
 
-/// A stored ledger row [movimiento_stock].
+/// A stored ledger row \[movimiento_stock\].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Movement {
     /// The row's id: increasing in commit order within a store, usable as a change-feed cursor.
