@@ -8,7 +8,7 @@ use crate::domain::catalog::{
     Reservation, Supplier,
 };
 use crate::domain::replenishment::{SeasonalFactors, SupplierReorder};
-use crate::domain::values::{Quantity, Sku};
+use crate::domain::values::{Barcode, Quantity, Sku};
 use crate::domain::{
     Actor, DateRange, LocationId, Movement, MovementId, MovementRequest, ProductId, ReservationId,
     SupplierId, TenantId,
@@ -222,6 +222,11 @@ impl Inventory {
     /// The product with `sku`, active or not.
     pub async fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>> {
         self.store.product_by_sku(sku).await
+    }
+
+    /// The product with `barcode`, active or not.
+    pub async fn product_by_barcode(&self, barcode: &Barcode) -> Result<Option<Product>> {
+        self.store.product_by_barcode(barcode).await
     }
 
     /// Products by SKU; inactive ones only when asked.

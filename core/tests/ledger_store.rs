@@ -1021,3 +1021,49 @@ async fn losses_keep_their_typed_reason_and_the_callers_note() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn file_stores_run_in_wal_mode_with_a_busy_timeout() {
+    let s = TestStore::new().await;
+    let shop = location(&s.inv, "LOCAL").await;
+    let mut p = NewProduct::new(sku("COCA"), "Coca-Cola 2 L", money("3500"));
+    p.barcode = Some(Barcode::parse("7790895000997").unwrap());
+    let p = s.inv.create_product(p).await.unwrap();
+    let found = s
+        .inv
+        .product_by_barcode(&Barcode::parse("7790895000997").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(found.map(|f| f.id), Some(p.id));
+    let raw = s.raw().await;
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    assert_eq!(
+        mode, "wal",
+        "WAL is a property of the file, set when the store opened it"
+    );
+    raw.close().await;
+    // A second handle on the same file waits for the first writer instead of failing.
+    let second = inventario_core::Inventory::open(&s.url, "otro")
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(
+        s.inv.record(MovementRequest::receipt(
+            p.id,
+            shop.id,
+            q("5"),
+            cost("2000")
+        )),
+        second.record(MovementRequest::receipt(
+            p.id,
+            shop.id,
+            q("5"),
+            cost("2000")
+        )),
+    );
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(on_hand(&s.inv, p.id, shop.id).await, q("10"));
+}

@@ -12,7 +12,7 @@ use crate::domain::catalog::{
     Location, NewLocation, NewProduct, NewSupplier, PriceChange, PriceKind, PriceSource, Product,
     ProductChanges, Reservation, ReservationStatus, Supplier,
 };
-use crate::domain::values::{Quantity, Sku, UnitCost};
+use crate::domain::values::{Barcode, Quantity, Sku, UnitCost};
 use crate::domain::{
     Actor, InUse, LocationId, ProductId, ReservationId, RuleError, StockCommand, SupplierId,
 };
@@ -381,6 +381,19 @@ impl Store {
         let row = sqlx::query(&sql)
             .bind(self.tenant())
             .bind(sku.as_str())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(codec::product).transpose()
+    }
+
+    pub(crate) async fn product_by_barcode(&self, barcode: &Barcode) -> Result<Option<Product>> {
+        let sql = format!(
+            "SELECT {} FROM products WHERE tenant_id = $1 AND barcode = $2",
+            codec::PRODUCT_COLUMNS
+        );
+        let row = sqlx::query(&sql)
+            .bind(self.tenant())
+            .bind(barcode.as_str())
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(codec::product).transpose()
