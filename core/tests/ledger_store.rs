@@ -36,43 +36,40 @@ async fn refused(store: &TestStore, request: MovementRequest) -> Error {
 async fn legacy_ledger_vectors_l1_to_l4() {
     let s = TestStore::new().await;
     let shop = location(&s.inv, "LOCAL").await;
-    let p = p10(&s.inv, "P10", shop.id).await;
-    let inv = &s.inv;
-
-    inv.record(MovementRequest::receipt(p.id, shop.id, q("5"), cost("100")))
-        .await
-        .unwrap();
-    assert_eq!(on_hand(inv, p.id, shop.id).await, q("15"), "L1");
-    inv.record(MovementRequest::sale(p.id, shop.id, q("3")))
-        .await
-        .unwrap();
-    assert_eq!(on_hand(inv, p.id, shop.id).await, q("12"));
-    // L2 starts from the legacy stock of 10: 10 − 3 = 7. Reproduce on a fresh P10.
-    let p2 = p10(inv, "P10-L2", shop.id).await;
-    inv.record(MovementRequest::sale(p2.id, shop.id, q("3")))
-        .await
-        .unwrap();
-    assert_eq!(on_hand(inv, p2.id, shop.id).await, q("7"), "L2");
-    let p3 = p10(inv, "P10-L3", shop.id).await;
-    inv.record(MovementRequest::adjustment(
-        p3.id,
-        shop.id,
-        q("5"),
-        "recuento",
-    ))
-    .await
-    .unwrap();
-    assert_eq!(on_hand(inv, p3.id, shop.id).await, q("15"), "L3");
-    let p4 = p10(inv, "P10-L4", shop.id).await;
-    inv.record(MovementRequest::adjustment(
-        p4.id,
-        shop.id,
-        q("-3"),
-        "recuento",
-    ))
-    .await
-    .unwrap();
-    assert_eq!(on_hand(inv, p4.id, shop.id).await, q("7"), "L4");
+    // Each vector starts from a fresh P10 (stock 10).
+    type Build = fn(ProductId, inventario_core::LocationId) -> MovementRequest;
+    let vectors: [(&str, Build, &str); 4] = [
+        (
+            "L1",
+            |p, l| MovementRequest::receipt(p, l, q("5"), cost("100")),
+            "15",
+        ),
+        ("L2", |p, l| MovementRequest::sale(p, l, q("3")), "7"),
+        (
+            "L3",
+            |p, l| MovementRequest::adjustment(p, l, q("5"), "recuento"),
+            "15",
+        ),
+        (
+            "L4",
+            |p, l| MovementRequest::adjustment(p, l, q("-3"), "recuento"),
+            "7",
+        ),
+    ];
+    for (name, build, expected) in vectors {
+        let p = p10(&s.inv, &format!("P10-{name}"), shop.id).await;
+        let recorded = s.inv.record(build(p.id, shop.id)).await.unwrap();
+        assert_eq!(
+            recorded.movements[0].after,
+            q(expected),
+            "{name}: the row's after"
+        );
+        assert_eq!(
+            on_hand(&s.inv, p.id, shop.id).await,
+            q(expected),
+            "{name}: the balance"
+        );
+    }
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 use super::codec::{self, json_list, micros};
@@ -66,16 +67,15 @@ impl Store {
     }
 
     pub(crate) async fn location_by_code(&self, code: &str) -> Result<Option<Location>> {
-        let sql = format!(
-            "SELECT {} FROM locations WHERE tenant_id = $1 AND code = $2",
-            codec::LOCATION_COLUMNS
-        );
-        let row = sqlx::query(&sql)
-            .bind(self.tenant())
-            .bind(code.trim().to_uppercase())
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(codec::location).transpose()
+        let code = code.trim().to_uppercase();
+        self.find_one(
+            "locations",
+            codec::LOCATION_COLUMNS,
+            "code",
+            Key::Text(&code),
+            codec::location,
+        )
+        .await
     }
 
     pub(crate) async fn create_supplier(&self, supplier: NewSupplier) -> Result<Supplier> {
@@ -149,29 +149,26 @@ impl Store {
     }
 
     pub(crate) async fn supplier(&self, id: SupplierId) -> Result<Option<Supplier>> {
-        let sql = format!(
-            "SELECT {} FROM suppliers WHERE tenant_id = $1 AND id = $2",
-            codec::SUPPLIER_COLUMNS
-        );
-        let row = sqlx::query(&sql)
-            .bind(self.tenant())
-            .bind(id.0)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(codec::supplier).transpose()
+        self.find_one(
+            "suppliers",
+            codec::SUPPLIER_COLUMNS,
+            "id",
+            Key::Int(id.0),
+            codec::supplier,
+        )
+        .await
     }
 
     pub(crate) async fn supplier_by_code(&self, code: &str) -> Result<Option<Supplier>> {
-        let sql = format!(
-            "SELECT {} FROM suppliers WHERE tenant_id = $1 AND code = $2",
-            codec::SUPPLIER_COLUMNS
-        );
-        let row = sqlx::query(&sql)
-            .bind(self.tenant())
-            .bind(code.trim().to_uppercase())
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(codec::supplier).transpose()
+        let code = code.trim().to_uppercase();
+        self.find_one(
+            "suppliers",
+            codec::SUPPLIER_COLUMNS,
+            "code",
+            Key::Text(&code),
+            codec::supplier,
+        )
+        .await
     }
 
     /// Creates every product or none; each initial stock is one `InitialStock` movement.
@@ -361,42 +358,57 @@ impl Store {
     }
 
     pub(crate) async fn product(&self, id: ProductId) -> Result<Option<Product>> {
-        let sql = format!(
-            "SELECT {} FROM products WHERE tenant_id = $1 AND id = $2",
-            codec::PRODUCT_COLUMNS
-        );
-        let row = sqlx::query(&sql)
-            .bind(self.tenant())
-            .bind(id.0)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(codec::product).transpose()
+        self.find_one(
+            "products",
+            codec::PRODUCT_COLUMNS,
+            "id",
+            Key::Int(id.0),
+            codec::product,
+        )
+        .await
     }
 
     pub(crate) async fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>> {
-        let sql = format!(
-            "SELECT {} FROM products WHERE tenant_id = $1 AND sku = $2",
-            codec::PRODUCT_COLUMNS
-        );
-        let row = sqlx::query(&sql)
-            .bind(self.tenant())
-            .bind(sku.as_str())
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(codec::product).transpose()
+        let key = Key::Text(sku.as_str());
+        self.find_one(
+            "products",
+            codec::PRODUCT_COLUMNS,
+            "sku",
+            key,
+            codec::product,
+        )
+        .await
     }
 
     pub(crate) async fn product_by_barcode(&self, barcode: &Barcode) -> Result<Option<Product>> {
-        let sql = format!(
-            "SELECT {} FROM products WHERE tenant_id = $1 AND barcode = $2",
-            codec::PRODUCT_COLUMNS
-        );
-        let row = sqlx::query(&sql)
-            .bind(self.tenant())
-            .bind(barcode.as_str())
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(codec::product).transpose()
+        let key = Key::Text(barcode.as_str());
+        self.find_one(
+            "products",
+            codec::PRODUCT_COLUMNS,
+            "barcode",
+            key,
+            codec::product,
+        )
+        .await
+    }
+
+    /// The one row of `table` whose `column` equals `key`, in this tenant.
+    async fn find_one<T>(
+        &self,
+        table: &str,
+        columns: &str,
+        column: &str,
+        key: Key<'_>,
+        decode: fn(&SqliteRow) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let sql = format!("SELECT {columns} FROM {table} WHERE tenant_id = $1 AND {column} = $2");
+        let query = sqlx::query(&sql).bind(self.tenant());
+        let query = match key {
+            Key::Int(v) => query.bind(v),
+            Key::Text(v) => query.bind(v),
+        };
+        let row = query.fetch_optional(self.pool()).await?;
+        row.as_ref().map(decode).transpose()
     }
 
     pub(crate) async fn products(&self, include_inactive: bool) -> Result<Vec<Product>> {
@@ -700,4 +712,10 @@ impl Store {
             .await?;
         rows.iter().map(codec::reservation).collect()
     }
+}
+
+/// A lookup key of [`Store::find_one`].
+enum Key<'a> {
+    Int(i64),
+    Text(&'a str),
 }
