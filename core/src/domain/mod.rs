@@ -7,10 +7,15 @@
 
 pub mod book;
 pub mod catalog;
+pub mod commands;
 mod error;
 mod ids;
 pub mod movement;
+pub mod orders;
+pub mod pricing;
 pub mod replenishment;
+pub mod suppliers;
+pub mod text;
 pub mod values;
 
 pub use catalog::{

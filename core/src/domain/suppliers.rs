@@ -1,0 +1,1 @@
+//! Supplier assignment (being written).

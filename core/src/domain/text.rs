@@ -1,0 +1,1 @@
+//! Text normalisation shared by supplier matching and command parsing (being written).
