@@ -1,5 +1,6 @@
 //! The crate's error: one enum whose variants carry the precise error of each concern.
 
+use crate::domain::orders::OrderError;
 use crate::domain::values::ValueError;
 use crate::domain::RuleError;
 
@@ -32,6 +33,9 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A purchase order refused the action.
+    #[error(transparent)]
+    Order(#[from] OrderError),
     /// The idempotency key was used before for a different request.
     #[error("idempotency key {key:?} was already used for a different request")]
     IdempotencyConflict {

@@ -7,16 +7,18 @@ use crate::domain::catalog::{
     Location, NewLocation, NewProduct, NewSupplier, PriceChange, Product, ProductChanges,
     Reservation, Supplier,
 };
+use crate::domain::orders::{LineReceipt, OrderAction, OrderStatus, PurchaseOrder};
 use crate::domain::replenishment::{SeasonalFactors, SupplierReorder};
 use crate::domain::values::{Barcode, Quantity, Sku};
 use crate::domain::{
-    Actor, DateRange, LocationId, Movement, MovementId, MovementRequest, ProductId, ReservationId,
-    SupplierId, TenantId,
+    Actor, DateRange, LocationId, Movement, MovementId, MovementRequest, OrderId, ProductId,
+    ReservationId, SupplierId, TenantId,
 };
 use crate::error::{Error, Result};
 use crate::store::{
-    CriticalProduct, HistoryFilter, LedgerReport, OverStock, Page, Recorded, StockRow, StockValue,
-    Store, SupplierStock, TimelineEntry, TopProduct, WeeklySales,
+    CriticalProduct, DraftedOrders, HistoryFilter, LedgerReport, NewOrderLine, OrderReceipt,
+    OverStock, Page, Recorded, StockRow, StockValue, Store, SupplierStock, TimelineEntry,
+    TopProduct, WeeklySales,
 };
 
 /// How to open an [`Inventory`].
@@ -304,6 +306,64 @@ impl Inventory {
     /// Reservations, of one product or all, in creation order.
     pub async fn reservations(&self, product: Option<ProductId>) -> Result<Vec<Reservation>> {
         self.store.reservations(product).await
+    }
+
+    // --- purchase orders -----------------------------------------------------------------
+
+    /// Creates a draft order for `supplier`; each product at most once.
+    pub async fn create_order(
+        &self,
+        supplier: SupplierId,
+        lines: &[NewOrderLine],
+        expected_date: Option<NaiveDate>,
+    ) -> Result<PurchaseOrder> {
+        self.store
+            .create_order(supplier, lines, expected_date, &self.actor)
+            .await
+    }
+
+    /// Turns the reorder suggestions of `on` into draft orders, one per supplier, in one call.
+    /// Products without a supplier are returned as `unassigned`. Quantities already on open
+    /// orders are not suggested again.
+    pub async fn draft_orders(&self, on: NaiveDate) -> Result<DraftedOrders> {
+        self.store
+            .draft_orders(&self.seasonal_factors, on, &self.actor)
+            .await
+    }
+
+    /// Sends a draft order to its supplier.
+    pub async fn send_order(&self, id: OrderId) -> Result<PurchaseOrder> {
+        self.store.transition_order(id, OrderAction::Send).await
+    }
+
+    /// Cancels an open order; what already arrived stays received.
+    pub async fn cancel_order(&self, id: OrderId) -> Result<PurchaseOrder> {
+        self.store.transition_order(id, OrderAction::Cancel).await
+    }
+
+    /// Receives goods against a sent order, fully or partly, at `location`. Each line becomes a
+    /// `Receipt` movement (idempotency key `order:<id>:<line>:<n>`, reference the order number)
+    /// that updates the average cost and price history; the order becomes partially received or
+    /// received. Receiving more than is outstanding is refused.
+    pub async fn receive_order(
+        &self,
+        id: OrderId,
+        location: LocationId,
+        lines: &[LineReceipt],
+    ) -> Result<OrderReceipt> {
+        self.store
+            .receive_order(id, location, lines, &self.actor)
+            .await
+    }
+
+    /// The order with `id`, if any.
+    pub async fn order(&self, id: OrderId) -> Result<Option<PurchaseOrder>> {
+        self.store.order(id).await
+    }
+
+    /// Orders, newest first, optionally only those in `status`.
+    pub async fn orders(&self, status: Option<OrderStatus>) -> Result<Vec<PurchaseOrder>> {
+        self.store.orders(status).await
     }
 
     // --- queries -------------------------------------------------------------------------

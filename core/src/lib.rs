@@ -45,14 +45,15 @@ mod store;
 
 pub use domain::{
     Actor, LocationId, LossReason, MovementId, MovementKind, MovementRequest, NewLocation,
-    NewProduct, NewSupplier, ProductChanges, ProductId, ReservationId, RuleError, StockCommand,
-    SupplierId, TenantId,
+    NewProduct, NewSupplier, OrderId, ProductChanges, ProductId, ReservationId, RuleError,
+    StockCommand, SupplierId, TenantId,
 };
 pub use error::{Error, Result, StoreError};
 pub use inventory::{Inventory, OpenOptions};
 pub use store::{
-    CriticalProduct, HistoryFilter, LedgerDiscrepancy, LedgerReport, OverStock, Page, Recorded,
-    StockRow, StockValue, SupplierStock, TimelineEntry, TopProduct, WeeklySales, REPAIR_REASON,
+    CriticalProduct, DraftedOrders, HistoryFilter, LedgerDiscrepancy, LedgerReport, NewOrderLine,
+    OrderReceipt, OverStock, Page, Recorded, StockRow, StockValue, SupplierStock, TimelineEntry,
+    TopProduct, WeeklySales, REPAIR_REASON,
 };
 
 /// The README's example, compiled and run as a doctest so that it stays true.

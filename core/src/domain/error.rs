@@ -125,6 +125,8 @@ pub enum InUse {
     StockOnHand,
     /// An active reservation references it.
     Reservations,
+    /// An open purchase order line still expects it.
+    OpenOrders,
 }
 
 impl std::fmt::Display for InUse {
@@ -132,6 +134,7 @@ impl std::fmt::Display for InUse {
         f.write_str(match self {
             InUse::StockOnHand => "it still has stock on hand",
             InUse::Reservations => "an active reservation references it",
+            InUse::OpenOrders => "an open purchase order still expects it",
         })
     }
 }

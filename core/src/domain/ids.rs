@@ -53,6 +53,16 @@ numeric_id!(
     ReservationId,
     "reservation"
 );
+numeric_id!(
+    /// A purchase order \[pedido\].
+    OrderId,
+    "order"
+);
+numeric_id!(
+    /// A line of a purchase order.
+    OrderLineId,
+    "order-line"
+);
 
 /// A shop or branch. Every stored row carries one; a handle is bound to one tenant.
 ///

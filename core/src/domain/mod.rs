@@ -24,7 +24,10 @@ pub use catalog::{
     ProductChanges, Reservation, ReservationStatus, Supplier, SupplierContact,
 };
 pub use error::{InUse, ProductProblem, RuleError};
-pub use ids::{Actor, LocationId, MovementId, ProductId, ReservationId, SupplierId, TenantId};
+pub use ids::{
+    Actor, LocationId, MovementId, OrderId, OrderLineId, ProductId, ReservationId, SupplierId,
+    TenantId,
+};
 pub use movement::{
     AdjustmentChange, LossReason, Movement, MovementDraft, MovementKind, MovementRequest,
     StockCommand,

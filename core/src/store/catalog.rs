@@ -544,6 +544,22 @@ impl Store {
         .bind(id.0)
         .fetch_optional(&mut *tx)
         .await?;
+        let ordered: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.order_id \
+             WHERE l.tenant_id = $1 AND l.product_id = $2 AND l.received_milli < l.quantity_milli \
+               AND o.status IN ('draft', 'sent', 'partially_received') LIMIT 1",
+        )
+        .bind(self.tenant())
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if ordered.is_some() {
+            return Err(RuleError::ProductInUse {
+                product: id,
+                reason: InUse::OpenOrders,
+            }
+            .into());
+        }
         if reserved.is_some() {
             return Err(RuleError::ProductInUse {
                 product: id,

@@ -60,20 +60,34 @@ impl Store {
         requests: &[MovementRequest],
         default_actor: &Actor,
     ) -> Result<Vec<Recorded>> {
+        let mut tx = self.write().await?;
+        let recorded = self
+            .record_in(&mut tx, requests, default_actor, Utc::now())
+            .await?;
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    /// Records a batch inside the caller's write transaction; the caller commits.
+    pub(crate) async fn record_in(
+        &self,
+        tx: &mut Tx,
+        requests: &[MovementRequest],
+        default_actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Recorded>> {
         for (line, request) in requests.iter().enumerate() {
             request
                 .validate()
                 .map_err(|e| Error::from(e).at_line(line))?;
         }
-        let now = Utc::now();
-        let mut tx = self.write().await?;
-        let settled = self.settle_keys(&mut tx, requests).await?;
+        let settled = self.settle_keys(tx, requests).await?;
         let fresh: Vec<usize> = (0..requests.len())
             .filter(|&i| matches!(settled[i], Settled::Fresh))
             .collect();
 
         let commands: Vec<&StockCommand> = fresh.iter().map(|&i| &requests[i].command).collect();
-        let mut book = self.load_book(&mut tx, &commands, now).await?;
+        let mut book = self.load_book(tx, &commands, now).await?;
         let before = book.clone();
         let drafts = book
             .apply_all(commands.iter().copied())
@@ -100,17 +114,17 @@ impl Store {
                 };
                 let reason = request.reason.clone();
                 let movement = self
-                    .insert_movement(&mut tx, &draft, &meta, reason, linked)
+                    .insert_movement(tx, &draft, &meta, reason, linked)
                     .await?;
                 if draft.kind == MovementKind::Receipt {
                     costs
-                        .record(self, &mut tx, &movement, PriceSource::Receipt, meta.actor)
+                        .record(self, tx, &movement, PriceSource::Receipt, meta.actor)
                         .await?;
                 }
                 movements.push(movement);
             }
             if let Some(key) = &request.idempotency_key {
-                self.save_key(&mut tx, key, &request.fingerprint(), &movements, now)
+                self.save_key(tx, key, &request.fingerprint(), &movements, now)
                     .await?;
             }
             out[line] = Some(Recorded {
@@ -118,15 +132,15 @@ impl Store {
                 replayed: false,
             });
         }
-        self.save_book(&mut tx, &before, &book, now).await?;
-        self.save_reservations(&mut tx, &before, &book, &commands, now)
+        self.save_book(tx, &before, &book, now).await?;
+        self.save_reservations(tx, &before, &book, &commands, now)
             .await?;
 
         for (line, settled) in settled.iter().enumerate() {
             match settled {
                 Settled::Fresh => {}
                 Settled::Replayed(ids) => {
-                    let movements = self.movements_by_id(&mut tx, ids).await?;
+                    let movements = self.movements_by_id(tx, ids).await?;
                     out[line] = Some(Recorded {
                         movements,
                         replayed: true,
@@ -143,7 +157,6 @@ impl Store {
                 }
             }
         }
-        tx.commit().await?;
         out.into_iter()
             .map(|r| r.ok_or_else(|| corrupt("a batch line was left unrecorded")))
             .collect()

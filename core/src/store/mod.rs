@@ -8,6 +8,7 @@
 mod catalog;
 mod codec;
 mod ledger;
+mod orders;
 mod queries;
 
 use std::str::FromStr;
@@ -23,6 +24,7 @@ use crate::error::{Result, StoreError};
 
 pub(crate) use codec::corrupt;
 pub use ledger::Recorded;
+pub use orders::{DraftedOrders, NewOrderLine, OrderReceipt};
 pub use queries::{
     CriticalProduct, HistoryFilter, LedgerDiscrepancy, LedgerReport, OverStock, Page, StockRow,
     StockValue, SupplierStock, TimelineEntry, TopProduct, WeeklySales, REPAIR_REASON,

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 
 use super::codec::{self, micros};
 use super::ledger::RowMeta;
@@ -243,7 +243,8 @@ impl Store {
     }
 
     /// Every active product with its total on hand and stock levels.
-    async fn levels(&self) -> Result<Vec<ProductLevel>> {
+    async fn levels(&self, conn: &mut SqliteConnection) -> Result<Vec<ProductLevel>> {
+        let on_order = self.on_order(conn).await?;
         let rows = sqlx::query(
             "SELECT p.id, p.sku, p.name, p.unit, p.supplier_id, p.min_stock_milli, p.max_stock_milli, \
                p.reorder_point_milli, p.pack_multiple_milli, p.average_cost_e4, \
@@ -254,12 +255,13 @@ impl Store {
              GROUP BY p.id ORDER BY p.sku",
         )
         .bind(self.tenant())
-        .fetch_all(self.pool())
+        .fetch_all(&mut *conn)
         .await?;
         rows.iter()
             .map(|row| {
+                let product = ProductId(row.try_get("id")?);
                 Ok(ProductLevel {
-                    product: ProductId(row.try_get("id")?),
+                    product,
                     sku: sku(row.try_get("sku")?)?,
                     name: row.try_get("name")?,
                     unit: unit(row.try_get("unit")?)?,
@@ -277,8 +279,7 @@ impl Store {
                             .try_get::<Option<i64>, _>("reorder_point_milli")?
                             .map(Quantity::from_milli),
                         pack_multiple: Quantity::from_milli(row.try_get("pack_multiple_milli")?),
-                        // Purchase orders arrive with the next issue; nothing is on order yet.
-                        on_order: Quantity::ZERO,
+                        on_order: on_order.get(&product).copied().unwrap_or(Quantity::ZERO),
                     },
                 })
             })
@@ -292,7 +293,7 @@ impl Store {
     ) -> Result<Vec<CriticalProduct>> {
         let factor = factors.on(on);
         let mut out: Vec<CriticalProduct> = self
-            .levels()
+            .levels(&mut *self.pool().acquire().await?)
             .await?
             .into_iter()
             .filter_map(|p| {
@@ -323,7 +324,7 @@ impl Store {
 
     pub(crate) async fn over_stock(&self) -> Result<Vec<OverStock>> {
         Ok(self
-            .levels()
+            .levels(&mut *self.pool().acquire().await?)
             .await?
             .into_iter()
             .filter(|p| p.level.over_stock())
@@ -343,9 +344,20 @@ impl Store {
         factors: &SeasonalFactors,
         on: NaiveDate,
     ) -> Result<Vec<SupplierReorder>> {
+        let mut conn = self.pool().acquire().await?;
+        self.reorder_suggestions_in(&mut conn, factors, on).await
+    }
+
+    /// Reorder suggestions read on `conn` (inside a transaction when drafting orders).
+    pub(crate) async fn reorder_suggestions_in(
+        &self,
+        conn: &mut SqliteConnection,
+        factors: &SeasonalFactors,
+        on: NaiveDate,
+    ) -> Result<Vec<SupplierReorder>> {
         let factor = factors.on(on);
         let mut lines = Vec::new();
-        for p in self.levels().await? {
+        for p in self.levels(conn).await? {
             if let Some(quantity) = p.level.reorder_quantity(factor)? {
                 let line = ReorderLine {
                     product: p.product,
@@ -362,7 +374,8 @@ impl Store {
     pub(crate) async fn stock_value(&self) -> Result<StockValue> {
         let mut total: i128 = 0;
         let mut products = Vec::new();
-        for p in self.levels().await? {
+        let mut conn = self.pool().acquire().await?;
+        for p in self.levels(&mut conn).await? {
             let on_hand = p.level.on_hand;
             // Exact sum first, one rounding at the end: ten-thousandths × thousandths.
             total += i128::from(on_hand.milli()) * i128::from(p.average_cost.ten_thousandths());
@@ -381,7 +394,8 @@ impl Store {
 
     pub(crate) async fn stock_by_supplier(&self) -> Result<Vec<SupplierStock>> {
         let mut groups: BTreeMap<(bool, Option<SupplierId>), SupplierTotals> = BTreeMap::new();
-        for p in self.levels().await? {
+        let mut conn = self.pool().acquire().await?;
+        for p in self.levels(&mut conn).await? {
             let totals = groups
                 .entry((p.supplier.is_none(), p.supplier))
                 .or_default();
