@@ -16,9 +16,9 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::store::{
-    CriticalProduct, DraftedOrders, HistoryFilter, LedgerReport, NewOrderLine, OrderReceipt,
-    OverStock, Page, Recorded, StockRow, StockValue, Store, SupplierStock, TimelineEntry,
-    TopProduct, WeeklySales,
+    CriticalProduct, DashboardSummary, DraftedOrders, HistoryFilter, LedgerReport, MonthlyTrend,
+    NewOrderLine, OrderReceipt, OverStock, Page, ProviderStats, Recorded, StockRow, StockValue,
+    Store, SupplierStock, TimelineEntry, TopOrdered, TopProduct, WeeklySales,
 };
 
 /// How to open an [`Inventory`].
@@ -416,6 +416,29 @@ impl Inventory {
     /// The `limit` products with most units sold in `range`.
     pub async fn top_sold(&self, range: DateRange, limit: usize) -> Result<Vec<TopProduct>> {
         self.store.top_sold(range, limit).await
+    }
+
+    /// The dashboard's headline numbers as of `on`: active suppliers, orders and units ordered
+    /// in the last 30 days, movements in the last 7, the top supplier and products below minimum.
+    pub async fn dashboard_summary(&self, on: NaiveDate) -> Result<DashboardSummary> {
+        self.store
+            .dashboard_summary(&self.seasonal_factors, on)
+            .await
+    }
+
+    /// Ordering statistics per supplier, by code.
+    pub async fn provider_stats(&self) -> Result<Vec<ProviderStats>> {
+        self.store.provider_stats().await
+    }
+
+    /// The `limit` products with most units on orders created in `range`.
+    pub async fn top_ordered(&self, range: DateRange, limit: usize) -> Result<Vec<TopOrdered>> {
+        self.store.top_ordered(range, limit).await
+    }
+
+    /// Receipts, sales and orders per calendar month in `range`.
+    pub async fn monthly_trends(&self, range: DateRange) -> Result<Vec<MonthlyTrend>> {
+        self.store.monthly_trends(range).await
     }
 
     /// Real stock on hand and its value, by supplier.

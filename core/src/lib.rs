@@ -51,9 +51,10 @@ pub use domain::{
 pub use error::{Error, Result, StoreError};
 pub use inventory::{Inventory, OpenOptions};
 pub use store::{
-    CriticalProduct, DraftedOrders, HistoryFilter, LedgerDiscrepancy, LedgerReport, NewOrderLine,
-    OrderReceipt, OverStock, Page, Recorded, StockRow, StockValue, SupplierStock, TimelineEntry,
-    TopProduct, WeeklySales, REPAIR_REASON,
+    CriticalProduct, DashboardSummary, DraftedOrders, HistoryFilter, LedgerDiscrepancy,
+    LedgerReport, MonthlyTrend, NewOrderLine, OrderReceipt, OverStock, Page, ProviderStats,
+    Recorded, StockRow, StockValue, SupplierStock, TimelineEntry, TopOrdered, TopProduct,
+    WeeklySales, REPAIR_REASON,
 };
 
 /// The README's example, compiled and run as a doctest so that it stays true.

@@ -7,6 +7,7 @@
 
 mod catalog;
 mod codec;
+mod dashboard;
 mod ledger;
 mod orders;
 mod queries;
@@ -23,6 +24,7 @@ use crate::domain::TenantId;
 use crate::error::{Result, StoreError};
 
 pub(crate) use codec::corrupt;
+pub use dashboard::{DashboardSummary, MonthlyTrend, ProviderStats, TopOrdered};
 pub use ledger::Recorded;
 pub use orders::{DraftedOrders, NewOrderLine, OrderReceipt};
 pub use queries::{

@@ -488,7 +488,7 @@ impl Store {
     }
 
     /// Rows of `kinds` (all when empty) that occurred in `range`: (local date, kind, product, quantity, value).
-    async fn occurred_in(
+    pub(crate) async fn occurred_in(
         &self,
         range: DateRange,
         kinds: &[MovementKind],
@@ -600,7 +600,7 @@ impl Store {
     }
 
     /// UTC microsecond bounds `[start 00:00, day after end 00:00)` of a local day range.
-    fn bounds(&self, range: DateRange) -> Result<(i64, i64)> {
+    pub(crate) fn bounds(&self, range: DateRange) -> Result<(i64, i64)> {
         let tz = self.timezone();
         let start_of = |date: NaiveDate| -> Result<i64> {
             let midnight = date.and_hms_opt(0, 0, 0).ok_or(ValueError::Overflow)?;
@@ -831,7 +831,7 @@ fn sku(text: String) -> Result<Sku> {
 }
 
 /// Rounds a sum of (thousandths × ten-thousandths) = 10⁻⁷ pesos HALF_UP to centavos.
-fn round_e7_to_money(total: i128) -> Result<Money> {
+pub(crate) fn round_e7_to_money(total: i128) -> Result<Money> {
     let divisor: i128 = 100_000;
     let half = divisor / 2;
     let rounded = if total >= 0 {
