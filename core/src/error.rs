@@ -1,6 +1,7 @@
 //! The crate's error: one enum whose variants carry the precise error of each concern.
 
 use crate::domain::orders::OrderError;
+use crate::domain::pricing::PricingError;
 use crate::domain::values::ValueError;
 use crate::domain::RuleError;
 
@@ -33,6 +34,9 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A price broke a pricing rule.
+    #[error(transparent)]
+    Pricing(#[from] PricingError),
     /// A purchase order refused the action.
     #[error(transparent)]
     Order(#[from] OrderError),

@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use rust_decimal::Decimal;
 
 use crate::domain::catalog::{
     Location, NewLocation, NewProduct, NewSupplier, PriceChange, Product, ProductChanges,
     Reservation, Supplier,
 };
 use crate::domain::orders::{LineReceipt, OrderAction, OrderStatus, PurchaseOrder};
+use crate::domain::pricing::{PriceCalculator, DEFAULT_MINIMUM_MARGIN};
 use crate::domain::replenishment::{SeasonalFactors, SupplierReorder};
 use crate::domain::values::{Barcode, Quantity, Sku};
 use crate::domain::{
@@ -17,8 +19,8 @@ use crate::domain::{
 use crate::error::{Error, Result};
 use crate::store::{
     CriticalProduct, DashboardSummary, DraftedOrders, HistoryFilter, LedgerReport, MonthlyTrend,
-    NewOrderLine, OrderReceipt, OverStock, Page, ProviderStats, Recorded, StockRow, StockValue,
-    Store, SupplierStock, TimelineEntry, TopOrdered, TopProduct, WeeklySales,
+    NewOrderLine, OrderReceipt, OverStock, Page, ProviderStats, Recorded, RepriceReport, Repricing,
+    StockRow, StockValue, Store, SupplierStock, TimelineEntry, TopOrdered, TopProduct, WeeklySales,
 };
 
 /// How to open an [`Inventory`].
@@ -36,6 +38,7 @@ pub struct OpenOptions {
     tenant: TenantId,
     timezone: Tz,
     seasonal_factors: SeasonalFactors,
+    minimum_margin: Decimal,
     max_connections: u32,
 }
 
@@ -48,6 +51,7 @@ impl OpenOptions {
             tenant: TenantId::default_tenant(),
             timezone: chrono_tz::America::Argentina::Buenos_Aires,
             seasonal_factors: SeasonalFactors::default(),
+            minimum_margin: DEFAULT_MINIMUM_MARGIN,
             max_connections: 8,
         })
     }
@@ -72,6 +76,13 @@ impl OpenOptions {
     /// Replaces the seasonal factors of the minimum-stock rules.
     pub fn seasonal_factors(mut self, factors: SeasonalFactors) -> Self {
         self.seasonal_factors = factors;
+        self
+    }
+
+    /// The minimum margin over average cost a sale price must keep (default 0.12, i.e. 12 %);
+    /// lower prices are refused unless forced.
+    pub fn minimum_margin(mut self, margin: Decimal) -> Self {
+        self.minimum_margin = margin;
         self
     }
 
@@ -108,6 +119,7 @@ pub struct Inventory {
     store: Store,
     actor: Actor,
     seasonal_factors: SeasonalFactors,
+    minimum_margin: Decimal,
 }
 
 impl Inventory {
@@ -131,6 +143,7 @@ impl Inventory {
             store,
             actor: options.actor,
             seasonal_factors: options.seasonal_factors,
+            minimum_margin: options.minimum_margin,
         })
     }
 
@@ -237,9 +250,12 @@ impl Inventory {
     }
 
     /// Changes a product's fields (never its stock). SKU and barcode stay unique; price changes
-    /// write price history.
+    /// write price history; a sale price below the minimum margin over the average cost is
+    /// refused unless `changes.force_below_margin`.
     pub async fn update_product(&self, id: ProductId, changes: &ProductChanges) -> Result<Product> {
-        self.store.update_product(id, changes, &self.actor).await
+        self.store
+            .update_product(id, changes, self.minimum_margin, &self.actor)
+            .await
     }
 
     /// Deactivates a product that has no stock anywhere and no active reservation. Products are
@@ -306,6 +322,19 @@ impl Inventory {
     /// Reservations, of one product or all, in creation order.
     pub async fn reservations(&self, product: Option<ProductId>) -> Result<Vec<Reservation>> {
         self.store.reservations(product).await
+    }
+
+    /// Reprices a category or every active product with `calculator`, in one transaction.
+    /// Prices below the minimum margin are refused (and reported) unless the request forces
+    /// them; each change writes a price-history row with source `repricing`.
+    pub async fn reprice(
+        &self,
+        request: &Repricing,
+        calculator: &dyn PriceCalculator,
+    ) -> Result<RepriceReport> {
+        self.store
+            .reprice(request, calculator, self.minimum_margin, &self.actor)
+            .await
     }
 
     // --- purchase orders -----------------------------------------------------------------

@@ -53,8 +53,8 @@ pub use inventory::{Inventory, OpenOptions};
 pub use store::{
     CriticalProduct, DashboardSummary, DraftedOrders, HistoryFilter, LedgerDiscrepancy,
     LedgerReport, MonthlyTrend, NewOrderLine, OrderReceipt, OverStock, Page, ProviderStats,
-    Recorded, StockRow, StockValue, SupplierStock, TimelineEntry, TopOrdered, TopProduct,
-    WeeklySales, REPAIR_REASON,
+    Recorded, RepriceBase, RepriceReport, RepriceScope, Repriced, Repricing, StockRow, StockValue,
+    SupplierStock, TimelineEntry, TopOrdered, TopProduct, WeeklySales, REPAIR_REASON,
 };
 
 /// The README's example, compiled and run as a doctest so that it stays true.

@@ -242,6 +242,8 @@ pub struct ProductChanges {
     pub pack_multiple: Option<Quantity>,
     /// New default supplier.
     pub supplier: Option<SupplierId>,
+    /// Accept a sale price below the minimum margin over the average cost.
+    pub force_below_margin: bool,
 }
 
 impl ProductChanges {

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
@@ -13,6 +14,7 @@ use crate::domain::catalog::{
     Location, NewLocation, NewProduct, NewSupplier, PriceChange, PriceKind, PriceSource, Product,
     ProductChanges, Reservation, ReservationStatus, Supplier,
 };
+use crate::domain::pricing::check_minimum_margin;
 use crate::domain::values::{Barcode, Quantity, Sku, UnitCost};
 use crate::domain::{
     Actor, InUse, LocationId, ProductId, ReservationId, RuleError, StockCommand, SupplierId,
@@ -429,12 +431,21 @@ impl Store {
         &self,
         id: ProductId,
         changes: &ProductChanges,
+        minimum_margin: Decimal,
         actor: &Actor,
     ) -> Result<Product> {
         let now = Utc::now();
         let mut tx = self.write().await?;
         let current = self.product_in(&mut tx, id).await?;
         let next = changes.apply_to(&current)?;
+        if next.sale_price != current.sale_price && current.average_cost > UnitCost::ZERO {
+            check_minimum_margin(
+                current.average_cost,
+                next.sale_price,
+                minimum_margin,
+                changes.force_below_margin,
+            )?;
+        }
         if next.sku != current.sku && self.product_id_by_sku(&mut tx, &next.sku).await?.is_some() {
             return Err(RuleError::DuplicateSku(next.sku).into());
         }

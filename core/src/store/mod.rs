@@ -11,6 +11,7 @@ mod dashboard;
 mod ledger;
 mod orders;
 mod queries;
+mod repricing;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -31,6 +32,7 @@ pub use queries::{
     CriticalProduct, HistoryFilter, LedgerDiscrepancy, LedgerReport, OverStock, Page, StockRow,
     StockValue, SupplierStock, TimelineEntry, TopProduct, WeeklySales, REPAIR_REASON,
 };
+pub use repricing::{RepriceBase, RepriceReport, RepriceScope, Repriced, Repricing};
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 

@@ -1,1 +1,0 @@
-//! Pricing (being written).
