@@ -13,6 +13,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo doc (-D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
+echo "== pricing vectors are what the independent Python script computes"
+python3 tests/pricing/elapsed_vectors.py >/dev/null
+git diff --exit-code -- tests/vectors/pricing_v1.json
+
 echo "== cargo test"
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
