@@ -1,5 +1,6 @@
 //! The crate's error: one enum whose variants carry the precise error of each concern.
 
+use crate::domain::commands::CommandError;
 use crate::domain::orders::OrderError;
 use crate::domain::pricing::PricingError;
 use crate::domain::values::ValueError;
@@ -34,6 +35,9 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A shop-floor command could not be read or resolved; the message says what to try.
+    #[error(transparent)]
+    Command(#[from] CommandError),
     /// A price broke a pricing rule.
     #[error(transparent)]
     Pricing(#[from] PricingError),

@@ -11,6 +11,7 @@ use crate::domain::catalog::{
 use crate::domain::orders::{LineReceipt, OrderAction, OrderStatus, PurchaseOrder};
 use crate::domain::pricing::{PriceCalculator, DEFAULT_MINIMUM_MARGIN};
 use crate::domain::replenishment::{SeasonalFactors, SupplierReorder};
+use crate::domain::suppliers::Assignment;
 use crate::domain::values::{Barcode, Quantity, Sku};
 use crate::domain::{
     Actor, DateRange, LocationId, Movement, MovementId, MovementRequest, OrderId, ProductId,
@@ -18,9 +19,10 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::store::{
-    CriticalProduct, DashboardSummary, DraftedOrders, HistoryFilter, LedgerReport, MonthlyTrend,
-    NewOrderLine, OrderReceipt, OverStock, Page, ProviderStats, Recorded, RepriceReport, Repricing,
-    StockRow, StockValue, Store, SupplierStock, TimelineEntry, TopOrdered, TopProduct, WeeklySales,
+    CriticalProduct, DashboardSummary, DraftedOrders, FloorOutcome, FloorSetup, HistoryFilter,
+    LedgerReport, MonthlyTrend, NewOrderLine, OrderReceipt, OverStock, Page, ProviderStats,
+    Recorded, RepriceReport, Repricing, StockRow, StockValue, Store, SupplierStock, TimelineEntry,
+    TopOrdered, TopProduct, WeeklySales,
 };
 
 /// How to open an [`Inventory`].
@@ -334,6 +336,40 @@ impl Inventory {
     ) -> Result<RepriceReport> {
         self.store
             .reprice(request, calculator, self.minimum_margin, &self.actor)
+            .await
+    }
+
+    // --- suppliers and the shop floor ----------------------------------------------------
+
+    /// Which stored supplier a product goes to by DOMAIN 6's matching (brands, then categories,
+    /// then the default supplier), with the confidence and the rule that matched.
+    pub async fn assign_supplier(
+        &self,
+        product_name: &str,
+        category: Option<&str>,
+    ) -> Result<Option<(SupplierId, Assignment)>> {
+        self.store.assign_supplier(product_name, category).await
+    }
+
+    /// Creates the 12 legacy suppliers (BC, CO, Q, FA, LS, ACE, TER, LV, FR, MU, GA, MAX) that
+    /// are not there yet, with their brand and category lists; returns the ones created.
+    pub async fn load_legacy_suppliers(&self) -> Result<Vec<Supplier>> {
+        self.store.load_legacy_suppliers().await
+    }
+
+    /// Runs a shop-floor command as staff type it ("Pedir Coca Cola x 6", "Dejé 4 bananas del
+    /// ecuador", "Saqué 6 Oreo para el kiosco", `/entrada "Coca Cola" 10 "Distribuidor"`). The
+    /// product must resolve to an existing one by SKU, barcode or name. Orders add to the
+    /// supplier's draft order; receipts and stock outs are recorded as movements (with the
+    /// idempotency key, when given). Refusals are [`Error::Command`] with a suggestion.
+    pub async fn run_command(
+        &self,
+        text: &str,
+        setup: &FloorSetup,
+        idempotency_key: Option<&str>,
+    ) -> Result<FloorOutcome> {
+        self.store
+            .run_command(text, setup, idempotency_key, &self.actor)
             .await
     }
 

@@ -51,10 +51,11 @@ pub use domain::{
 pub use error::{Error, Result, StoreError};
 pub use inventory::{Inventory, OpenOptions};
 pub use store::{
-    CriticalProduct, DashboardSummary, DraftedOrders, HistoryFilter, LedgerDiscrepancy,
-    LedgerReport, MonthlyTrend, NewOrderLine, OrderReceipt, OverStock, Page, ProviderStats,
-    Recorded, RepriceBase, RepriceReport, RepriceScope, Repriced, Repricing, StockRow, StockValue,
-    SupplierStock, TimelineEntry, TopOrdered, TopProduct, WeeklySales, REPAIR_REASON,
+    CriticalProduct, DashboardSummary, DraftedOrders, FloorOutcome, FloorSetup, HistoryFilter,
+    LedgerDiscrepancy, LedgerReport, MonthlyTrend, NewOrderLine, OrderReceipt, OverStock, Page,
+    ProviderStats, Recorded, RepriceBase, RepriceReport, RepriceScope, Repriced, Repricing,
+    StockRow, StockValue, SupplierStock, TimelineEntry, TopOrdered, TopProduct, WeeklySales,
+    REPAIR_REASON,
 };
 
 /// The README's example, compiled and run as a doctest so that it stays true.

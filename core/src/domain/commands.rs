@@ -34,9 +34,9 @@
 //! bare `de`, so "Dulce de leche" stays one product. A product whose name contains `del` ("Granja
 //! del Sol") must be quoted in a slash command to be received with an origin.
 
-use super::catalog::Product;
-use super::ids::ProductId;
-use super::text::{normalize, same_word, tokens};
+use super::catalog::{Location, Product};
+use super::ids::{LocationId, ProductId};
+use super::text::{find_sequence, normalize, same_word, tokens};
 use super::values::{Barcode, Quantity, Sku};
 
 /// What a command asks for.
@@ -144,6 +144,22 @@ pub enum CommandError {
         /// The products that fit, as `Name (SKU)`.
         candidates: Vec<String>,
     },
+    /// A stock out names a destination that is no location of the shop.
+    #[error("no encontré el destino {text:?}; {suggestion}")]
+    UnknownDestination {
+        /// The destination as typed.
+        text: String,
+        /// The shop's locations.
+        suggestion: String,
+    },
+    /// An order for a product that no supplier covers (and no default supplier exists).
+    #[error("{product} no tiene proveedor; {suggestion}")]
+    NoSupplier {
+        /// The product's name.
+        product: String,
+        /// What to do instead.
+        suggestion: String,
+    },
     /// The product exists but is inactive: it takes no orders nor movements.
     #[error("{name} está dado de baja; {suggestion}")]
     InactiveProduct {
@@ -165,7 +181,9 @@ impl CommandError {
             | CommandError::InvalidQuantity { suggestion, .. }
             | CommandError::FractionalQuantity { suggestion, .. }
             | CommandError::UnknownProduct { suggestion, .. }
-            | CommandError::InactiveProduct { suggestion, .. } => suggestion.clone(),
+            | CommandError::InactiveProduct { suggestion, .. }
+            | CommandError::UnknownDestination { suggestion, .. }
+            | CommandError::NoSupplier { suggestion, .. } => suggestion.clone(),
             CommandError::Ambiguous { candidates, .. } => {
                 format!("probá con uno de: {}", candidates.join(", "))
             }
@@ -184,6 +202,55 @@ const QUANTITY_HELP: &str = "usá un número mayor que cero, con coma o punto pa
                              (hasta 3), como \"Dejé 2,5 kg de tomate\"";
 /// The destination of a stock out that names none (legacy default).
 const DEFAULT_DESTINATION: &str = "local";
+
+/// The location a stock out goes to: the sales floor for the default destination `"local"`,
+/// else the location whose code or name matches the text (articles ignored: "el kiosco" finds
+/// a location named "Kiosco").
+///
+/// ```
+/// use inventario_core::domain::commands::resolve_destination;
+/// use inventario_core::domain::{Location, LocationId};
+///
+/// let kiosco = Location { id: LocationId(3), code: "KIOSCO".into(), name: "Kiosco de la esquina".into(),
+///     negative_stock_allowed: false, capacity: None };
+/// let floor = LocationId(2);
+/// assert_eq!(resolve_destination("el kiosco", &[kiosco.clone()], floor)?, LocationId(3));
+/// assert_eq!(resolve_destination("local", &[kiosco.clone()], floor)?, floor);
+/// assert!(resolve_destination("la luna", &[kiosco], floor).is_err());
+/// # Ok::<(), inventario_core::domain::commands::CommandError>(())
+/// ```
+pub fn resolve_destination(
+    text: &str,
+    locations: &[Location],
+    sales_floor: LocationId,
+) -> Result<LocationId, CommandError> {
+    const ARTICLES: [&str; 4] = ["el", "la", "los", "las"];
+    let words = |s: &str| -> Vec<String> {
+        tokens(s)
+            .into_iter()
+            .filter(|w| !ARTICLES.contains(&w.as_str()))
+            .collect()
+    };
+    let wanted = words(text);
+    if wanted == words(DEFAULT_DESTINATION) {
+        return Ok(sales_floor);
+    }
+    let matches = |l: &&Location| {
+        words(&l.code) == wanted
+            || words(&l.name) == wanted
+            || find_sequence(&words(&l.name), &wanted).is_some()
+    };
+    match locations.iter().filter(matches).collect::<Vec<_>>()[..] {
+        [only] => Ok(only.id),
+        _ => {
+            let known: Vec<&str> = locations.iter().map(|l| l.code.as_str()).collect();
+            Err(CommandError::UnknownDestination {
+                text: text.to_owned(),
+                suggestion: format!("los destinos posibles son: local, {}", known.join(", ")),
+            })
+        }
+    }
+}
 
 /// Reads a shop-floor command. The product is not looked up: see [`resolve_command`].
 ///

@@ -83,11 +83,22 @@ impl Store {
     pub(crate) async fn create_supplier(&self, supplier: NewSupplier) -> Result<Supplier> {
         let supplier = supplier.validate()?;
         let mut tx = self.write().await?;
+        let created = self.insert_supplier(&mut tx, supplier).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Inserts a validated supplier in the caller's transaction.
+    pub(crate) async fn insert_supplier(
+        &self,
+        tx: &mut Tx,
+        supplier: NewSupplier,
+    ) -> Result<Supplier> {
         let taken: Option<i64> =
             sqlx::query_scalar("SELECT id FROM suppliers WHERE tenant_id = $1 AND code = $2")
                 .bind(self.tenant())
                 .bind(&supplier.code)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         if taken.is_some() {
             return Err(RuleError::DuplicateSupplierCode(supplier.code).into());
@@ -98,7 +109,7 @@ impl Store {
                 "UPDATE suppliers SET is_default = 0 WHERE tenant_id = $1 AND is_default = 1",
             )
             .bind(self.tenant())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         let id: i64 = sqlx::query_scalar(
@@ -119,9 +130,8 @@ impl Store {
         .bind(json_list(&supplier.exclude_keywords))
         .bind(supplier.is_default)
         .bind(micros(Utc::now()))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
-        tx.commit().await?;
         Ok(Supplier {
             id: SupplierId(id),
             code: supplier.code,

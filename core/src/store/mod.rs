@@ -8,6 +8,7 @@
 mod catalog;
 mod codec;
 mod dashboard;
+mod floor;
 mod ledger;
 mod orders;
 mod queries;
@@ -26,6 +27,7 @@ use crate::error::{Result, StoreError};
 
 pub(crate) use codec::corrupt;
 pub use dashboard::{DashboardSummary, MonthlyTrend, ProviderStats, TopOrdered};
+pub use floor::{FloorOutcome, FloorSetup};
 pub use ledger::Recorded;
 pub use orders::{DraftedOrders, NewOrderLine, OrderReceipt};
 pub use queries::{

@@ -52,7 +52,7 @@ const ORDER_COLUMNS: &str = "id, supplier_id, number, status, expected_date, cre
 
 impl Store {
     /// Creates a draft order for `supplier` in the caller's transaction.
-    async fn insert_order(
+    pub(crate) async fn insert_order(
         &self,
         tx: &mut Tx,
         supplier: SupplierId,
@@ -180,14 +180,18 @@ impl Store {
         Ok(drafted)
     }
 
-    async fn expected_cost(&self, tx: &mut Tx, product: ProductId) -> Result<UnitCost> {
+    pub(crate) async fn expected_cost(
+        &self,
+        conn: &mut SqliteConnection,
+        product: ProductId,
+    ) -> Result<UnitCost> {
         let last: Option<i64> = sqlx::query_scalar(
             "SELECT value_e4 FROM price_history WHERE tenant_id = $1 AND product_id = $2 \
              AND kind = 'cost' ORDER BY id DESC LIMIT 1",
         )
         .bind(self.tenant())
         .bind(product.0)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await?;
         let value = match last {
             Some(v) => v,
@@ -197,11 +201,44 @@ impl Store {
                 )
                 .bind(self.tenant())
                 .bind(product.0)
-                .fetch_one(&mut **tx)
+                .fetch_one(&mut *conn)
                 .await?
             }
         };
         codec::cost(value)
+    }
+
+    /// Adds `line` to a draft order: a new line, or more of a product already on it.
+    pub(crate) async fn add_to_draft(
+        &self,
+        tx: &mut Tx,
+        order: OrderId,
+        line: &NewOrderLine,
+    ) -> Result<()> {
+        let updated = sqlx::query(
+            "UPDATE purchase_order_lines SET quantity_milli = quantity_milli + $4 \
+             WHERE tenant_id = $1 AND order_id = $2 AND product_id = $3",
+        )
+        .bind(self.tenant())
+        .bind(order.0)
+        .bind(line.product.0)
+        .bind(line.quantity.milli())
+        .execute(&mut **tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query(
+                "INSERT INTO purchase_order_lines (tenant_id, order_id, product_id, quantity_milli, \
+                   expected_unit_cost_e4) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(self.tenant())
+            .bind(order.0)
+            .bind(line.product.0)
+            .bind(line.quantity.milli())
+            .bind(line.expected_unit_cost.ten_thousandths())
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
     }
 
     async fn set_status(
@@ -288,7 +325,7 @@ impl Store {
         Ok(OrderReceipt { order, recorded })
     }
 
-    async fn order_in(&self, tx: &mut Tx, id: OrderId) -> Result<PurchaseOrder> {
+    pub(crate) async fn order_in(&self, tx: &mut Tx, id: OrderId) -> Result<PurchaseOrder> {
         let sql =
             format!("SELECT {ORDER_COLUMNS} FROM purchase_orders WHERE tenant_id = $1 AND id = $2");
         let row = sqlx::query(&sql)

@@ -246,7 +246,7 @@ impl Store {
     async fn levels(&self, conn: &mut SqliteConnection) -> Result<Vec<ProductLevel>> {
         let on_order = self.on_order(conn).await?;
         let rows = sqlx::query(
-            "SELECT p.id, p.sku, p.name, p.unit, p.supplier_id, p.min_stock_milli, p.max_stock_milli, \
+            "SELECT p.id, p.sku, p.name, p.category, p.unit, p.supplier_id, p.min_stock_milli, p.max_stock_milli, \
                p.reorder_point_milli, p.pack_multiple_milli, p.average_cost_e4, \
                COALESCE(SUM(b.on_hand_milli), 0) AS on_hand_milli \
              FROM products p \
@@ -265,6 +265,7 @@ impl Store {
                     sku: sku(row.try_get("sku")?)?,
                     name: row.try_get("name")?,
                     unit: unit(row.try_get("unit")?)?,
+                    category: row.try_get("category")?,
                     supplier: row
                         .try_get::<Option<i64>, _>("supplier_id")?
                         .map(SupplierId),
@@ -365,7 +366,15 @@ impl Store {
                     on_hand: p.level.on_hand,
                     on_order: p.level.on_order,
                 };
-                lines.push((p.supplier, line));
+                // Products without a default supplier go where DOMAIN 6's matching sends them.
+                let supplier = match p.supplier {
+                    Some(supplier) => Some(supplier),
+                    None => self
+                        .assign_supplier_in(conn, &p.name, p.category.as_deref())
+                        .await?
+                        .map(|(id, _)| id),
+                };
+                lines.push((supplier, line));
             }
         }
         Ok(replenishment::group_by_supplier(lines))
@@ -816,6 +825,7 @@ struct ProductLevel {
     sku: Sku,
     name: String,
     unit: UnitOfMeasure,
+    category: Option<String>,
     supplier: Option<SupplierId>,
     average_cost: UnitCost,
     level: StockLevel,
