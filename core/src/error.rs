@@ -79,6 +79,14 @@ impl Error {
         }
     }
 
+    /// A one-line call reports its error without the batch wrapper.
+    pub(crate) fn without_line(self) -> Error {
+        match self {
+            Error::Batch { line: 0, source } => *source,
+            other => other,
+        }
+    }
+
     pub(crate) fn at_line(self, line: usize) -> Error {
         Error::Batch {
             line,

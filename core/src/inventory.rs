@@ -219,7 +219,7 @@ impl Inventory {
         let mut created = self
             .create_products(vec![product])
             .await
-            .map_err(unwrap_line)?;
+            .map_err(Error::without_line)?;
         created
             .pop()
             .ok_or_else(|| crate::store::corrupt("no product created"))
@@ -283,7 +283,7 @@ impl Inventory {
             .store
             .record(std::slice::from_ref(&request), &self.actor)
             .await
-            .map_err(unwrap_line)?;
+            .map_err(Error::without_line)?;
         out.pop()
             .ok_or_else(|| crate::store::corrupt("no movement recorded"))
     }
@@ -544,13 +544,5 @@ impl Inventory {
         limit: u32,
     ) -> Result<Vec<Movement>> {
         self.store.movements_since(cursor, limit).await
-    }
-}
-
-/// A one-line call reports its error without the batch wrapper.
-fn unwrap_line(e: Error) -> Error {
-    match e {
-        Error::Batch { line: 0, source } => *source,
-        other => other,
     }
 }

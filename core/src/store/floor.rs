@@ -160,10 +160,7 @@ impl Store {
         let mut recorded = self
             .record(std::slice::from_ref(&request), actor)
             .await
-            .map_err(|e| match e {
-                crate::Error::Batch { line: 0, source } => *source,
-                other => other,
-            })?;
+            .map_err(crate::Error::without_line)?;
         let recorded = recorded
             .pop()
             .ok_or_else(|| codec::corrupt("no movement recorded"))?;
