@@ -2,41 +2,52 @@
 //!
 //! Opens (or creates) `./inventario-demo.db`, loads a catalogue of 36 products from 7 suppliers
 //! into two locations, records a week of receipts, transfers, sales, a return, a loss and a count,
-//! and prints stock, critical products, reorder suggestions, stock value and the ledger check.
+//! then assigns suppliers to product names, drafts purchase orders from the reorder suggestions
+//! (sending one and receiving half of it), runs shop-floor commands and reprices the drinks, and
+//! prints stock, critical products, reorder suggestions, stock value and the ledger check.
 //!
 //! ```text
 //! cargo run -p inventario-core --example quickstart [-- PATH.db]
 //! ```
 //!
-//! Run it twice: catalogue items are looked up before they are created and every movement
-//! carries a deterministic idempotency key, so the second run adds nothing and prints the same
-//! stock. Money and quantities are parsed from text and stay exact: no floats anywhere.
+//! Run it twice: catalogue items are looked up before they are created, every movement carries a
+//! deterministic idempotency key, drafting orders skips what is already on order, the order
+//! received by the first run is not received again, and repricing finds the prices it set, so the
+//! second run adds nothing and prints the same stock. Money and quantities are parsed from text
+//! and stay exact: no floats anywhere.
 
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::America::Argentina::Buenos_Aires;
+use inventario_core::domain::orders::{LineReceipt, OrderStatus, PurchaseOrder};
+use inventario_core::domain::pricing::{FullEngine, PricingTables, Region};
 use inventario_core::domain::replenishment::{Season, SeasonalFactors};
 use inventario_core::domain::values::{Barcode, Money, Quantity, Sku, UnitCost, UnitOfMeasure};
-use inventario_core::domain::{Location, Product, Supplier};
+use inventario_core::domain::{Location, Movement, Product, Supplier};
 use inventario_core::{
-    Inventory, LocationId, LossReason, MovementRequest, NewLocation, NewProduct, NewSupplier,
-    Recorded, SupplierId,
+    FloorOutcome, FloorSetup, HistoryFilter, Inventory, LocationId, LossReason, MovementKind,
+    MovementRequest, NewLocation, NewProduct, NewSupplier, ProductId, Recorded, RepriceBase,
+    RepriceScope, Repricing, SupplierId,
 };
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
 /// Suppliers, by their legacy codes. `MAX` (the wholesaler) is the default supplier.
+///
+/// The categories feed supplier assignment (brands first, then categories, then the default).
+/// The drinks are split as in the legacy configuration, soft drinks to CO and beer to Q: with
+/// `bebidas` on both, every drink (beer included) would go to CO, the supplier created first.
 const SUPPLIERS: &str = "
-# code | legal name                                   | trade name        | days | direct brands            | distributed | categories          | default
-CO     | Coca-Cola FEMSA de Buenos Aires S.A.         | Coca-Cola FEMSA   | 15   | Coca-Cola, Sprite, Fanta | -           | bebidas             | no
-Q      | Cervecería y Maltería Quilmes S.A.I.C.A. y G. | Quilmes           | 21   | Quilmes, Stella Artois   | Pepsi       | bebidas             | no
-LV     | La Virginia S.A.                             | La Virginia       | 30   | La Virginia              | -           | alimentos           | no
-TER    | Mondelez Argentina S.A.                      | Terrabusi         | 30   | Terrabusi                | Oreo        | alimentos           | no
-LS     | Mastellone Hnos. S.A.                        | La Serenísima     | 7    | La Serenísima            | Yogurísimo  | lacteos             | no
-FR     | Frutihortícola Mercado Central S.R.L.        | Frutas y verduras | 0    | -                        | -           | verduleria          | no
-MAX    | Distribuidora Mayorista MAX S.A.             | Mayorista MAX     | 0    | -                        | -           | alimentos, limpieza | yes
+# code | legal name                                   | trade name        | days | direct brands            | distributed | categories                  | default
+CO     | Coca-Cola FEMSA de Buenos Aires S.A.         | Coca-Cola FEMSA   | 15   | Coca-Cola, Sprite, Fanta | -           | gaseosa, bebida sin alcohol | no
+Q      | Cervecería y Maltería Quilmes S.A.I.C.A. y G. | Quilmes           | 21   | Quilmes, Stella Artois   | Pepsi       | cerveza                     | no
+LV     | La Virginia S.A.                             | La Virginia       | 30   | La Virginia              | -           | alimentos                   | no
+TER    | Mondelez Argentina S.A.                      | Terrabusi         | 30   | Terrabusi                | Oreo        | alimentos                   | no
+LS     | Mastellone Hnos. S.A.                        | La Serenísima     | 7    | La Serenísima            | Yogurísimo  | lacteos                     | no
+FR     | Frutihortícola Mercado Central S.R.L.        | Frutas y verduras | 0    | -                        | -           | verduleria                  | no
+MAX    | Distribuidora Mayorista MAX S.A.             | Mayorista MAX     | 0    | -                        | -           | alimentos, limpieza         | yes
 ";
 
 /// The catalogue. Barcodes are EAN-13 with their GS1 check digit (`Barcode::parse` verifies it);
@@ -149,14 +160,32 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // --- a week of movements ------------------------------------------------------------------
-    let tally = record_week(&inv, &products, &suppliers, deposito.id, salon.id, today).await?;
+    let mut tally = record_week(&inv, &products, &suppliers, deposito.id, salon.id, today).await?;
+
+    // --- suppliers, purchase orders, the shop floor, prices -----------------------------------
+    supplier_assignment(&inv).await?;
+    let products = inv.products(false).await?; // fresh: average costs changed with the receipts
+    let suppliers = inv.suppliers().await?;
+    purchase_orders(&inv, &products, &suppliers, deposito.id, today, &mut tally).await?;
+    let floor = FloorSetup {
+        receiving: deposito.id,
+        back_store: deposito.id,
+        sales_floor: salon.id,
+    };
+    shop_floor(&inv, &products, &floor, &mut tally).await?;
+    // Repricing comes after every receipt of the run, so that a second run prices from the same
+    // average costs and finds the prices unchanged.
+    let products = inv.products(false).await?;
+    repricing(&inv, &products, today).await?;
+
+    heading("MOVEMENTS");
     println!(
         "movements: {} new, {} replayed (already recorded by an earlier run)",
         tally.new, tally.replayed
     );
 
     // --- reports ------------------------------------------------------------------------------
-    let products = inv.products(false).await?; // fresh: average costs changed with the receipts
+    let products = inv.products(false).await?; // fresh: costs and prices changed above
     let suppliers = inv.suppliers().await?;
     print_stock(&inv, &products).await?;
     print_critical(&inv, &products, today).await?;
@@ -437,6 +466,374 @@ fn at(date: NaiveDate, hour: u32, minute: u32) -> Res<DateTime<Utc>> {
     Ok(instant.min(Utc::now()))
 }
 
+// --- suppliers, purchase orders, the shop floor, prices ------------------------------------
+
+/// Product names (and categories) to find a supplier for.
+const ASSIGNMENTS: [(&str, Option<&str>); 6] = [
+    ("Coca Cola", None),
+    ("Galletitas Oreo", None),
+    ("Leche La Serenísima 1L", None),
+    ("Cerveza", Some("bebida alcoholica")),
+    ("Conserva de tomate", None),
+    ("", None),
+];
+
+/// Loads the legacy suppliers the quickstart lacks, then asks which supplier each name goes to.
+///
+/// The quickstart's own suppliers already use six legacy codes (CO, Q, LV, TER, LS, FR) and MAX;
+/// `load_legacy_suppliers` creates only the missing codes (BC, FA, ACE, MU, GA) and never
+/// replaces the default, so MAX stays the quickstart's wholesaler. A second run creates none.
+async fn supplier_assignment(inv: &Inventory) -> Res<()> {
+    heading("SUPPLIER ASSIGNMENT");
+    let created = inv.load_legacy_suppliers().await?;
+    let codes: Vec<&str> = created.iter().map(|s| s.code.as_str()).collect();
+    println!(
+        "legacy suppliers: {} created now{}",
+        created.len(),
+        if codes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", codes.join(", "))
+        }
+    );
+    println!(
+        "{:<26} {:<20} {:<4} {:>10}  {:<10} MATCHED",
+        "NAME", "CATEGORY", "SUPP", "CONFIDENCE", "MATCH"
+    );
+    for (name, category) in ASSIGNMENTS {
+        let shown = format!("{name:?}");
+        match inv.assign_supplier(name, category).await? {
+            Some((_, a)) => println!(
+                "{:<26} {:<20} {:<4} {:>10}  {:<10} {}",
+                shown,
+                category.unwrap_or("-"),
+                a.supplier_code,
+                a.confidence,
+                a.kind.code(),
+                a.matched.as_deref().unwrap_or("(default supplier)")
+            ),
+            None => println!(
+                "{:<26} {:<20} no supplier (nothing matched and there is no default)",
+                shown,
+                category.unwrap_or("-")
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// Drafts one order per supplier from the reorder suggestions, sends one (Terrabusi's, whose
+/// Oreo the shop floor moves next) and receives half of each of its lines into DEPOSITO.
+///
+/// Re-runnable: drafting leaves out what is already on open orders, so a second run drafts
+/// nothing; and once an order has been (partly) received, no order is sent or received again:
+/// every receipt against an order is a new movement (its key counts the line's receipts), so
+/// receiving again would add stock on every run.
+async fn purchase_orders(
+    inv: &Inventory,
+    products: &[Product],
+    suppliers: &[Supplier],
+    deposito: LocationId,
+    today: NaiveDate,
+    tally: &mut Tally,
+) -> Res<()> {
+    let by_id: HashMap<_, _> = products.iter().map(|p| (p.id, p)).collect();
+    let code_of = |id: SupplierId| {
+        suppliers
+            .iter()
+            .find(|s| s.id == id)
+            .map_or("?", |s| s.code.as_str())
+    };
+    heading("PURCHASE ORDERS");
+    let drafted = inv.draft_orders(today).await?;
+    println!(
+        "draft_orders({today}): {} new drafts, {} suggestions without a supplier",
+        drafted.orders.len(),
+        drafted.unassigned.len()
+    );
+    for o in &drafted.orders {
+        println!(
+            "  drafted {:<22} {:<4} {} lines",
+            o.number,
+            code_of(o.supplier),
+            o.lines.len()
+        );
+    }
+
+    let orders = inv.orders(None).await?; // newest first
+    let received = orders.iter().find(|o| {
+        matches!(
+            o.status,
+            OrderStatus::PartiallyReceived | OrderStatus::Received
+        )
+    });
+    let handled = match received {
+        Some(order) => {
+            println!(
+                "{} was sent and received by an earlier run ({}): not sent or received again; its receipts:",
+                order.number, order.status
+            );
+            let filter = HistoryFilter {
+                kind: Some(MovementKind::Receipt),
+                reference: Some(order.number.clone()),
+                ..HistoryFilter::default()
+            };
+            let page = inv.history(&filter, None, 100).await?;
+            for m in page.items.iter().rev() {
+                print_movement(m, &by_id, "DEPOSITO", " (earlier run)");
+            }
+            Some(order.clone())
+        }
+        None => {
+            // Oldest first: an order an interrupted run sent, else Terrabusi's draft, else any.
+            let pick = orders
+                .iter()
+                .rev()
+                .find(|o| o.status == OrderStatus::Sent)
+                .or_else(|| {
+                    orders
+                        .iter()
+                        .rev()
+                        .find(|o| o.status == OrderStatus::Draft && code_of(o.supplier) == "TER")
+                })
+                .or_else(|| orders.iter().rev().find(|o| o.status == OrderStatus::Draft));
+            match pick {
+                Some(order) => {
+                    Some(send_and_receive_half(inv, order, &by_id, deposito, tally).await?)
+                }
+                None => {
+                    println!("no order to send");
+                    None
+                }
+            }
+        }
+    };
+    if let Some(order) = &handled {
+        println!("{} is now {}", order.number, order.status);
+    }
+
+    println!("orders, oldest first:");
+    for order in inv.orders(None).await?.iter().rev() {
+        print_order(order, code_of(order.supplier), &by_id)?;
+    }
+    Ok(())
+}
+
+/// Sends `order` (unless an earlier, interrupted run did) and receives half of each line,
+/// rounded down to whole units for products sold by `unidad`.
+async fn send_and_receive_half(
+    inv: &Inventory,
+    order: &PurchaseOrder,
+    by_id: &HashMap<ProductId, &Product>,
+    deposito: LocationId,
+    tally: &mut Tally,
+) -> Res<PurchaseOrder> {
+    let order = if order.status == OrderStatus::Draft {
+        let sent = inv.send_order(order.id).await?;
+        println!("sent {}: {}", sent.number, sent.status);
+        sent
+    } else {
+        order.clone()
+    };
+    let mut lines = Vec::new();
+    for line in &order.lines {
+        let p = by_id.get(&line.product).ok_or("unknown product")?;
+        let half = if p.unit.allows_fractions() {
+            line.quantity.milli() / 2
+        } else {
+            line.quantity.milli() / 2000 * 1000
+        };
+        if half > 0 {
+            lines.push(LineReceipt {
+                line: line.id,
+                quantity: Quantity::from_milli(half),
+                unit_cost: None,
+            });
+        }
+    }
+    let receipt = inv.receive_order(order.id, deposito, &lines).await?;
+    println!(
+        "received half of each line into DEPOSITO: {} receipt movements",
+        receipt.recorded.len()
+    );
+    for recorded in &receipt.recorded {
+        tally.add(recorded);
+        for m in &recorded.movements {
+            print_movement(m, by_id, "DEPOSITO", "");
+        }
+    }
+    Ok(receipt.order)
+}
+
+fn print_movement(m: &Movement, by_id: &HashMap<ProductId, &Product>, location: &str, note: &str) {
+    let (sku, unit) = by_id
+        .get(&m.product)
+        .map_or(("?", UnitOfMeasure::Unidad), |p| (p.sku.as_str(), p.unit));
+    println!(
+        "  movement #{:<5} {:<12} {:<20} {:<9} {:>8} @ {:>10}  balance {:>8}  key {}{note}",
+        m.id.0,
+        m.kind.code(),
+        sku,
+        location,
+        qty(m.delta, unit),
+        m.unit_cost.to_string(),
+        qty(m.after, unit),
+        m.idempotency_key.as_deref().unwrap_or("-")
+    );
+}
+
+fn print_order(
+    order: &PurchaseOrder,
+    supplier: &str,
+    by_id: &HashMap<ProductId, &Product>,
+) -> Res<()> {
+    let mut estimate = Money::ZERO;
+    for line in &order.lines {
+        let cost = line.expected_unit_cost.value_of(line.quantity)?;
+        estimate = estimate.checked_add(cost).ok_or("money overflow")?;
+    }
+    println!(
+        "  {:<22} {:<4} {:<18} {:>18}",
+        order.number,
+        supplier,
+        order.status.code(),
+        estimate.to_ars_string()
+    );
+    for line in &order.lines {
+        let p = by_id.get(&line.product).ok_or("unknown product")?;
+        println!(
+            "     {:<20} {:<35} ordered {:>7}  received {:>7} {:<6} @ {}",
+            p.sku.as_str(),
+            p.name,
+            qty(line.quantity, p.unit),
+            qty(line.received, p.unit),
+            p.unit.code(),
+            line.expected_unit_cost
+        );
+    }
+    Ok(())
+}
+
+/// Commands as staff type them, each with a deterministic idempotency key so that a second run
+/// replays the movement instead of recording it again. The third is refused (two products match
+/// "Coca Cola") and writes nothing.
+///
+/// No order command ("Pedir Coca Cola x 6") here: orders carry no idempotency key and add to the
+/// supplier's open draft, so each run would grow the draft.
+const FLOOR_COMMANDS: [(&str, &str); 3] = [
+    (
+        "Dejé 4 bananas del mercado central",
+        "quickstart:floor:receipt:VER-BANANA-KG",
+    ),
+    (
+        "Saqué 6 Oreo para el salón",
+        "quickstart:floor:transfer:ALM-OREO-118",
+    ),
+    (
+        "/salida \"Coca Cola\" 3",
+        "quickstart:floor:transfer:coca-cola",
+    ),
+];
+
+async fn shop_floor(
+    inv: &Inventory,
+    products: &[Product],
+    floor: &FloorSetup,
+    tally: &mut Tally,
+) -> Res<()> {
+    let by_id: HashMap<_, _> = products.iter().map(|p| (p.id, p)).collect();
+    let locations: HashMap<_, _> = inv
+        .locations()
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l.code))
+        .collect();
+    heading("SHOP FLOOR");
+    for (text, key) in FLOOR_COMMANDS {
+        println!("> {text}");
+        match inv.run_command(text, floor, Some(key)).await {
+            Ok(FloorOutcome::Moved(recorded)) => {
+                tally.add(&recorded);
+                let note = if recorded.replayed { " (replayed)" } else { "" };
+                for m in &recorded.movements {
+                    let location = locations.get(&m.location).map_or("?", String::as_str);
+                    print_movement(m, &by_id, location, note);
+                }
+            }
+            Ok(FloorOutcome::Ordered(order)) => {
+                println!("  added to draft order {}", order.number);
+            }
+            Err(inventario_core::Error::Command(refusal)) => {
+                println!("  refused, nothing recorded: {refusal}");
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Reprices the drinks from their average cost with the full engine's default tables, in CABA,
+/// for today (so no inflation applies: reference and target dates are the same).
+async fn repricing(inv: &Inventory, products: &[Product], today: NaiveDate) -> Res<()> {
+    let by_id: HashMap<_, _> = products.iter().map(|p| (p.id, p)).collect();
+    let tables = PricingTables::default();
+    heading("REPRICING");
+    println!(
+        "bebidas from average cost, CABA, {today}: cost × seasonal {} × regional {} × markup {} \
+         (clamped to {}–{} × cost; minimum margin 12 %)",
+        tables.seasonal_factor(Some("bebidas"), today),
+        tables.regions.factor(Region::Caba),
+        tables.markup(Some("bebidas")),
+        tables.min_factor,
+        tables.max_factor
+    );
+    let request = Repricing {
+        scope: RepriceScope::Category("bebidas".to_owned()),
+        base: RepriceBase::AverageCost,
+        region: Region::Caba,
+        reference_date: today,
+        target_date: today,
+        force_below_margin: false,
+    };
+    let report = inv.reprice(&request, &FullEngine { tables }).await?;
+    let name = |id| by_id.get(&id).map_or("?", |p| p.name.as_str());
+    for r in &report.repriced {
+        let clamp = r.clamp.map_or(String::new(), |c| {
+            format!("  (clamped to the {} bound {})", c.bound.code(), c.limit)
+        });
+        println!(
+            "  {:<20} {:<35} {:>10} → {:>10}{clamp}",
+            r.sku.as_str(),
+            name(r.product),
+            r.old_price.to_string(),
+            r.new_price.to_string()
+        );
+    }
+    for (product, sku, error) in &report.refused {
+        println!(
+            "  {:<20} {:<35} refused: {error}",
+            sku.as_str(),
+            name(*product)
+        );
+    }
+    for (product, sku) in &report.without_cost {
+        println!(
+            "  {:<20} {:<35} no cost to price from",
+            sku.as_str(),
+            name(*product)
+        );
+    }
+    println!(
+        "repriced: {}, clamped: {}, refused: {}, without cost: {}, unchanged: {}",
+        report.repriced.len(),
+        report.repriced.iter().filter(|r| r.clamp.is_some()).count(),
+        report.refused.len(),
+        report.without_cost.len(),
+        report.unchanged
+    );
+    Ok(())
+}
+
 // --- reports --------------------------------------------------------------------------------
 
 async fn print_stock(inv: &Inventory, products: &[Product]) -> Res<()> {
@@ -510,7 +907,11 @@ async fn print_reorder(
 ) -> Res<()> {
     let by_id: HashMap<_, _> = products.iter().map(|p| (p.id, p)).collect();
     heading("REORDER SUGGESTIONS BY SUPPLIER (cost estimated at average cost)");
-    for group in inv.reorder_suggestions(today).await? {
+    let groups = inv.reorder_suggestions(today).await?;
+    if groups.is_empty() {
+        println!("nothing to reorder: what is missing is already on open orders (PURCHASE ORDERS)");
+    }
+    for group in groups {
         let supplier = group
             .supplier
             .and_then(|id| suppliers.iter().find(|s| s.id == id));
