@@ -352,7 +352,8 @@ impl Inventory {
     }
 
     /// Creates the 12 legacy suppliers (BC, CO, Q, FA, LS, ACE, TER, LV, FR, MU, GA, MAX) that
-    /// are not there yet, with their brand and category lists; returns the ones created.
+    /// are not there yet, with their brand and category lists; returns the ones created. An
+    /// existing default supplier stays the default.
     pub async fn load_legacy_suppliers(&self) -> Result<Vec<Supplier>> {
         self.store.load_legacy_suppliers().await
     }

@@ -10,7 +10,9 @@ use inventario_core::domain::orders::OrderStatus;
 use inventario_core::domain::suppliers::MatchKind;
 use inventario_core::domain::values::UnitOfMeasure;
 use inventario_core::domain::InitialStock;
-use inventario_core::{Error, FloorOutcome, FloorSetup, MovementKind, NewLocation, NewProduct};
+use inventario_core::{
+    Error, FloorOutcome, FloorSetup, MovementKind, NewLocation, NewProduct, NewSupplier,
+};
 use rust_decimal::Decimal;
 
 struct Floor {
@@ -294,4 +296,39 @@ async fn refused_commands_say_what_to_try_and_change_nothing() {
         };
         assert!(!command.suggestion().is_empty(), "{e}");
     }
+}
+
+#[tokio::test]
+async fn an_order_for_a_product_no_supplier_covers_is_refused() {
+    let s = TestStore::new().await;
+    let deposito = location(&s.inv, "DEPOSITO").await.id;
+    // No legacy suppliers and no default: nothing matches "Yerba".
+    s.inv
+        .create_supplier(NewSupplier::new("CO", "Coca-Cola FEMSA"))
+        .await
+        .unwrap();
+    s.inv
+        .create_product(NewProduct::new(
+            sku("ALM-YERBA"),
+            "Yerba mate",
+            money("4000"),
+        ))
+        .await
+        .unwrap();
+    let setup = FloorSetup {
+        receiving: deposito,
+        back_store: deposito,
+        sales_floor: deposito,
+    };
+    let before = snapshot(&s).await;
+    let e = s
+        .inv
+        .run_command("Pedir yerba x 2", &setup, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Command(CommandError::NoSupplier { .. })),
+        "{e}"
+    );
+    assert_eq!(snapshot(&s).await, before);
 }

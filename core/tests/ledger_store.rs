@@ -1064,3 +1064,28 @@ async fn file_stores_run_in_wal_mode_with_a_busy_timeout() {
     b.unwrap();
     assert_eq!(on_hand(&s.inv, p.id, shop.id).await, q("10"));
 }
+
+#[tokio::test]
+async fn duplicate_location_and_supplier_codes_are_refused() {
+    let s = TestStore::new().await;
+    location(&s.inv, "LOCAL").await;
+    s.inv
+        .create_supplier(inventario_core::NewSupplier::new("CO", "Coca-Cola FEMSA"))
+        .await
+        .unwrap();
+    let before = snapshot(&s).await;
+    let e = s
+        .inv
+        .create_location(inventario_core::NewLocation::new(" local ", "Otro"))
+        .await
+        .unwrap_err();
+    assert_eq!(rule(&e), &RuleError::DuplicateLocationCode("LOCAL".into()));
+    let e = s
+        .inv
+        .create_supplier(inventario_core::NewSupplier::new("co", "Otra"))
+        .await
+        .unwrap_err();
+    assert_eq!(rule(&e), &RuleError::DuplicateSupplierCode("CO".into()));
+    assert_eq!(snapshot(&s).await, before);
+    assert_eq!(s.inv.suppliers().await.unwrap().len(), 1);
+}

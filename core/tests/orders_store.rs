@@ -340,3 +340,29 @@ async fn malformed_orders_are_refused() {
     assert_eq!(inv.order(missing).await.unwrap(), None);
     assert_eq!(snapshot(&shop.s).await, before);
 }
+
+#[tokio::test]
+async fn a_receipt_into_an_unknown_location_changes_nothing() {
+    let shop = shop().await;
+    let inv = &shop.s.inv;
+    let order = inv.draft_orders(summer()).await.unwrap().orders.remove(0);
+    inv.send_order(order.id).await.unwrap();
+    let before = snapshot(&shop.s).await;
+    let nowhere = inventario_core::LocationId(404);
+    let line = LineReceipt {
+        line: order.lines[0].id,
+        quantity: q("6"),
+        unit_cost: None,
+    };
+    let e = inv
+        .receive_order(order.id, nowhere, &[line])
+        .await
+        .unwrap_err();
+    assert_eq!(e.rule(), Some(&RuleError::LocationNotFound(nowhere)));
+    assert_eq!(snapshot(&shop.s).await, before);
+    let unchanged = inv.order(order.id).await.unwrap().unwrap();
+    assert_eq!(
+        (unchanged.status, unchanged.lines[0].received),
+        (OrderStatus::Sent, q("0"))
+    );
+}
