@@ -6,7 +6,8 @@
 //!
 //! Start with [`Inventory`]: open a store, create locations, suppliers and products, record
 //! movements with [`MovementRequest`], and query stock. The rules themselves live in
-//! [`domain`], pure and synchronous, usable without a database.
+//! [`domain`], pure and synchronous, usable without a database. Field encryption (envelopes,
+//! key wrapping, blind indexes) is in [`crypto`], equally pure.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -31,6 +32,7 @@
 #![forbid(unsafe_code, unused_must_use)]
 #![deny(missing_docs, unreachable_pub, trivial_casts, unused_qualifications)]
 
+pub mod crypto;
 pub mod domain;
 mod error;
 /// Crates whose types appear in this API (`occurred_at` instants, time zones, exact thresholds),
