@@ -182,6 +182,9 @@ impl DataKey {
     }
 
     /// Encrypts `value` for the field `ctx`, with a fresh random nonce.
+    ///
+    /// # Panics
+    /// As [`DataKey::seal_with_nonce`]: only beyond 64 GiB of plaintext.
     pub fn seal(&self, ctx: &FieldContext<'_>, value: &FieldValue) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::thread_rng().fill_bytes(&mut nonce);
@@ -191,6 +194,10 @@ impl DataKey {
     /// Encrypts with the given nonce. **For test vectors only**: never reuse a nonce with the same
     /// key; AES-GCM-SIV then reveals whether two values (in the same context) are equal. Use
     /// [`DataKey::seal`].
+    ///
+    /// # Panics
+    /// Only for a plaintext beyond 2^36 bytes (64 GiB), which AES-GCM-SIV cannot encrypt; it is
+    /// never returned unencrypted.
     pub fn seal_with_nonce(
         &self,
         ctx: &FieldContext<'_>,

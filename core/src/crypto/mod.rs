@@ -1,7 +1,7 @@
 //! Field encryption primitives: pure, synchronous, no I/O.
 //!
-//! - [`secret`](MasterSecret): the master key or passphrase, with the refusal of weak and
-//!   placeholder secrets.
+//! - [`MasterKey`], [`Passphrase`], [`KdfParams`], [`MasterSecret`]: the master secret, with the
+//!   refusal of weak and placeholder secrets.
 //! - [`Kek`]: the key-encryption key derived from the master key, its key check value, and the
 //!   wrapping of random [`KeyMaterial`] (data keys, blind-index keys, the audit key).
 //! - [`FieldValue`]: the typed plaintexts and their padded encoding.
@@ -69,7 +69,7 @@ pub(crate) fn push_lp(
 
 /// HMAC-SHA256 of the concatenation of `parts` under `key`.
 pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    #[allow(clippy::expect_used)] // HMAC takes keys of any length: this cannot fail.
+    // HMAC takes keys of any length: this cannot fail.
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length");
     for part in parts {
         mac.update(part);
