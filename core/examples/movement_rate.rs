@@ -22,7 +22,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(5_000);
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("rate.db").display());
-    let inv = Inventory::open(&url, "bench").await?;
+    let master = inventario_core::crypto::MasterKey::generate();
+    let inv = Inventory::open(&url, master.into(), "bench").await?;
     let shop = inv
         .create_location(NewLocation::new("LOCAL", "Local"))
         .await?;

@@ -21,6 +21,7 @@ use std::error::Error;
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::America::Argentina::Buenos_Aires;
+use inventario_core::crypto::{MasterKey, MasterSecret};
 use inventario_core::domain::orders::{LineReceipt, OrderStatus, PurchaseOrder};
 use inventario_core::domain::pricing::{FullEngine, PricingTables, Region};
 use inventario_core::domain::replenishment::{Season, SeasonalFactors};
@@ -140,7 +141,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let path = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "inventario-demo.db".to_owned());
-    let inv = Inventory::open(&format!("sqlite://{path}?mode=rwc"), "quickstart").await?;
+    let master = demo_master_key(&path)?;
+    let inv = Inventory::open(&format!("sqlite://{path}?mode=rwc"), master, "quickstart").await?;
     let today = inv.today();
     println!(
         "inventario-core quickstart: {path}, actor {}, today {today}",
@@ -1010,4 +1012,30 @@ fn list(field: &str) -> Vec<String> {
     opt(field)
         .map(|f| f.split(',').map(|s| s.trim().to_owned()).collect())
         .unwrap_or_default()
+}
+
+/// The master key: `INVENTARIO_MASTER_KEY` (or `INVENTARIO_MASTER_PASSPHRASE`) when set; otherwise,
+/// for this demo only, a random key kept in `<db>.key` beside the database (readable by its
+/// owner only), so that a second run opens the same store. A real deployment keeps the key out
+/// of the database's directory (a secrets manager, an environment variable).
+fn demo_master_key(db_path: &str) -> Result<MasterSecret, Box<dyn Error>> {
+    match MasterSecret::from_env() {
+        Ok(secret) => return Ok(secret),
+        Err(_) if std::env::var_os("INVENTARIO_MASTER_KEY").is_some() => {
+            return Err("INVENTARIO_MASTER_KEY is set but is not a usable key".into())
+        }
+        Err(_) => {}
+    }
+    let key_path = format!("{db_path}.key");
+    if let Ok(hex) = std::fs::read_to_string(&key_path) {
+        return Ok(MasterKey::from_hex(&hex)?.into());
+    }
+    let key = MasterKey::generate();
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    std::io::Write::write_all(&mut file.open(&key_path)?, key.to_hex().as_bytes())?;
+    println!("no INVENTARIO_MASTER_KEY: created a demo key in {key_path}");
+    Ok(key.into())
 }

@@ -1,5 +1,6 @@
 //! The crate's error: one enum whose variants carry the precise error of each concern.
 
+use crate::crypto::CryptoError;
 use crate::domain::commands::CommandError;
 use crate::domain::orders::OrderError;
 use crate::domain::pricing::PricingError;
@@ -53,6 +54,23 @@ pub enum Error {
     /// The database could not be opened, read or written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A key or envelope operation failed: wrong master key, unknown or destroyed key, an
+    /// envelope that does not authenticate, rejected key material.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// A stored encrypted field could not be opened or sealed. Names the field, never its value.
+    #[error("{table}.{column} of row {row}: {source}")]
+    Field {
+        /// The table.
+        table: &'static str,
+        /// The column.
+        column: &'static str,
+        /// The row's id.
+        row: i64,
+        /// Why.
+        #[source]
+        source: CryptoError,
+    },
 }
 
 impl From<ValueError> for Error {
@@ -67,6 +85,23 @@ impl Error {
         match self {
             Error::Rule(rule) => Some(rule),
             Error::Batch { source, .. } => source.rule(),
+            _ => None,
+        }
+    }
+
+    /// The crypto error behind this error, wherever it happened (a key operation, a stored
+    /// field, a line of a batch).
+    ///
+    /// ```
+    /// use inventario_core::crypto::CryptoError;
+    /// use inventario_core::Error;
+    /// let e = Error::from(CryptoError::WrongMasterKey);
+    /// assert_eq!(e.crypto(), Some(&CryptoError::WrongMasterKey));
+    /// ```
+    pub fn crypto(&self) -> Option<&CryptoError> {
+        match self {
+            Error::Crypto(e) | Error::Field { source: e, .. } => Some(e),
+            Error::Batch { source, .. } => source.crypto(),
             _ => None,
         }
     }

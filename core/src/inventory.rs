@@ -4,25 +4,28 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
+use crate::crypto::{FieldCipher, KdfParams, MasterSecret};
 use crate::domain::catalog::{
-    Location, NewLocation, NewProduct, NewSupplier, PriceChange, Product, ProductChanges,
-    Reservation, Supplier,
+    CustomerIdentity, IdentityDocument, Location, NewLocation, NewProduct, NewSupplier,
+    PriceChange, Product, ProductChanges, Reservation, Supplier, SupplierContact,
 };
 use crate::domain::orders::{LineReceipt, OrderAction, OrderStatus, PurchaseOrder};
 use crate::domain::pricing::{PriceCalculator, DEFAULT_MINIMUM_MARGIN};
 use crate::domain::replenishment::{SeasonalFactors, SupplierReorder};
 use crate::domain::suppliers::Assignment;
-use crate::domain::values::{Barcode, Quantity, Sku};
+use crate::domain::values::{Barcode, Cuit, Quantity, Sku};
 use crate::domain::{
-    Actor, DateRange, LocationId, Movement, MovementId, MovementRequest, OrderId, ProductId,
-    ReservationId, SupplierId, TenantId,
+    Actor, CustomerId, DateRange, LocationId, Movement, MovementId, MovementRequest, OrderId,
+    ProductId, ReservationId, SupplierId, TenantId,
 };
 use crate::error::{Error, Result};
+use crate::keyring::Keyring;
 use crate::store::{
-    CriticalProduct, DashboardSummary, DraftedOrders, FloorOutcome, FloorSetup, HistoryFilter,
-    LedgerReport, MonthlyTrend, NewOrderLine, OrderReceipt, OverStock, Page, ProviderStats,
-    Recorded, RepriceReport, Repricing, StockRow, StockValue, Store, SupplierStock, TimelineEntry,
-    TopOrdered, TopProduct, WeeklySales,
+    Connect, CriticalProduct, DashboardSummary, DraftedOrders, ErasureReceipt, FloorOutcome,
+    FloorSetup, HistoryFilter, LedgerReport, MonthlyTrend, NewCustomer, NewOrderLine, OrderReceipt,
+    OverStock, Page, ProviderStats, Recorded, RepriceReport, Repricing, StockRow, StockValue,
+    Store, StoredCustomer, SubjectKind, SupplierStock, TimelineEntry, TopOrdered, TopProduct,
+    WeeklySales,
 };
 
 /// How to open an [`Inventory`].
@@ -42,6 +45,7 @@ pub struct OpenOptions {
     seasonal_factors: SeasonalFactors,
     minimum_margin: Decimal,
     max_connections: u32,
+    kdf: KdfParams,
 }
 
 impl OpenOptions {
@@ -55,6 +59,7 @@ impl OpenOptions {
             seasonal_factors: SeasonalFactors::default(),
             minimum_margin: DEFAULT_MINIMUM_MARGIN,
             max_connections: 8,
+            kdf: KdfParams::default(),
         })
     }
 
@@ -93,6 +98,13 @@ impl OpenOptions {
         self.max_connections = max;
         self
     }
+
+    /// The PBKDF2 setting a new store's passphrase keyring is created with (default 600,000
+    /// iterations); an existing store keeps the count stored with its keyring.
+    pub fn kdf(mut self, kdf: KdfParams) -> Self {
+        self.kdf = kdf;
+        self
+    }
 }
 
 /// An open inventory: products, locations, suppliers, the stock ledger and its queries.
@@ -103,10 +115,11 @@ impl OpenOptions {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), inventario_core::Error> {
+/// use inventario_core::crypto::MasterKey;
 /// use inventario_core::domain::values::{Quantity, Sku};
 /// use inventario_core::{Inventory, MovementRequest, NewLocation, NewProduct};
 ///
-/// let inv = Inventory::open("sqlite::memory:", "cajero-1").await?;
+/// let inv = Inventory::open("sqlite::memory:", MasterKey::generate().into(), "cajero-1").await?;
 /// let shop = inv.create_location(NewLocation::new("LOCAL", "Salón")).await?;
 /// let yerba = inv
 ///     .create_product(NewProduct::new(Sku::parse("ALM-YERBA-1KG")?, "Yerba 1 kg", "4200.00".parse()?))
@@ -128,18 +141,29 @@ impl Inventory {
     /// Opens the store at `url` (`sqlite://PATH?mode=rwc` creates the file;
     /// `sqlite::memory:` keeps everything in memory) on the default tenant, acting as `actor`.
     /// Migrations are applied on open.
-    pub async fn open(url: &str, actor: &str) -> Result<Inventory> {
-        Inventory::open_with(url, OpenOptions::new(actor)?).await
+    ///
+    /// `master` unlocks the store's keys (costs and personal data are stored only encrypted):
+    /// a new store's keyring is created under it, an existing store checks it and fails with
+    /// [`crate::crypto::CryptoError::WrongMasterKey`] if it is not the store's. Read it from the
+    /// environment with [`MasterSecret::from_env`], never from a command line.
+    pub async fn open(url: &str, master: MasterSecret, actor: &str) -> Result<Inventory> {
+        Inventory::open_with(url, master, OpenOptions::new(actor)?).await
     }
 
     /// Opens the store at `url` with explicit options.
-    pub async fn open_with(url: &str, options: OpenOptions) -> Result<Inventory> {
-        let store = Store::open(
+    pub async fn open_with(
+        url: &str,
+        master: MasterSecret,
+        options: OpenOptions,
+    ) -> Result<Inventory> {
+        let store = Store::open(Connect {
             url,
-            options.tenant,
-            options.timezone,
-            options.max_connections,
-        )
+            tenant: options.tenant,
+            timezone: options.timezone,
+            max_connections: options.max_connections,
+            secret: &master,
+            kdf: options.kdf,
+        })
         .await?;
         Ok(Inventory {
             store,
@@ -171,9 +195,78 @@ impl Inventory {
             .date_naive()
     }
 
+    /// The store's keyring: rotation, scopes, blind indexes.
+    pub fn keyring(&self) -> Keyring {
+        Keyring::from_store(self.store.clone())
+    }
+
+    /// A cipher for fields of your own tables, with the store's keys.
+    pub fn field_cipher(&self) -> FieldCipher {
+        self.keyring().field_cipher()
+    }
+
     /// Closes the connections; later calls on clones fail.
     pub async fn close(&self) {
         self.store.close().await;
+    }
+
+    // --- personal data -------------------------------------------------------------------
+
+    /// Creates a customer; their names, document and contact are sealed under a data key of
+    /// their own (scope `customer:<id>`), with blind indexes on the document and the email.
+    pub async fn create_customer(&self, customer: NewCustomer) -> Result<StoredCustomer> {
+        self.store.create_customer(customer).await
+    }
+
+    /// A customer's commercial terms (no personal data, nothing decrypted).
+    pub async fn customer(&self, id: CustomerId) -> Result<Option<StoredCustomer>> {
+        self.store.customer(id).await
+    }
+
+    /// Decrypts a customer's identity and contact. `None` for an unknown id; once the customer
+    /// is erased, the error's [`Error::crypto`] is `KeyDestroyed`.
+    pub async fn customer_identity(&self, id: CustomerId) -> Result<Option<CustomerIdentity>> {
+        self.store.customer_identity(id).await
+    }
+
+    /// Customers with this identity document (through its blind index; DNI, CUIT and CUIL
+    /// match whatever separators were typed).
+    pub async fn find_customer_by_document(
+        &self,
+        document: &IdentityDocument,
+    ) -> Result<Vec<StoredCustomer>> {
+        self.store.find_customers_by_document(document).await
+    }
+
+    /// Customers with this email (trimmed, case-insensitive, through its blind index).
+    pub async fn find_customer_by_email(&self, email: &str) -> Result<Vec<StoredCustomer>> {
+        self.store.find_customers_by_email(email).await
+    }
+
+    /// Replaces a supplier's contact data, sealed under the supplier's own key.
+    pub async fn set_supplier_contact(
+        &self,
+        id: SupplierId,
+        contact: &SupplierContact,
+    ) -> Result<()> {
+        self.store.set_supplier_contact(id, contact).await
+    }
+
+    /// Decrypts a supplier's contact data (`None` for an unknown supplier).
+    pub async fn supplier_contact(&self, id: SupplierId) -> Result<Option<SupplierContact>> {
+        self.store.supplier_contact(id).await
+    }
+
+    /// The supplier with this CUIT, through its blind index.
+    pub async fn find_supplier_by_cuit(&self, cuit: &Cuit) -> Result<Option<Supplier>> {
+        self.store.find_supplier_by_cuit(cuit).await
+    }
+
+    /// Crypto-shreds one customer or supplier: destroys their data key (their sealed fields
+    /// then fail with `KeyDestroyed` for good) and removes their blind indexes, in one
+    /// transaction. Commercial records that name them by id (movements, orders) stay.
+    pub async fn erase_subject(&self, kind: SubjectKind, id: i64) -> Result<ErasureReceipt> {
+        self.store.erase_subject(kind, id).await
     }
 
     // --- catalogue -----------------------------------------------------------------------

@@ -12,10 +12,11 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), inventario_core::Error> {
+//! use inventario_core::crypto::MasterKey;
 //! use inventario_core::domain::values::{Quantity, Sku};
 //! use inventario_core::{Inventory, MovementRequest, NewLocation, NewProduct, RuleError};
 //!
-//! let inv = Inventory::open("sqlite::memory:", "cajero-1").await?;
+//! let inv = Inventory::open("sqlite::memory:", MasterKey::generate().into(), "cajero-1").await?;
 //! let shop = inv.create_location(NewLocation::new("LOCAL", "Salón")).await?;
 //! let coca = inv
 //!     .create_product(NewProduct::new(Sku::parse("BEB-COCA-2L")?, "Coca-Cola 2 L", "3500.00".parse()?))
@@ -43,20 +44,23 @@ pub mod types {
     pub use rust_decimal;
 }
 mod inventory;
+mod keyring;
 mod store;
 
 pub use domain::{
-    Actor, LocationId, LossReason, MovementId, MovementKind, MovementRequest, NewLocation,
-    NewProduct, NewSupplier, OrderId, ProductChanges, ProductId, ReservationId, RuleError,
-    StockCommand, SupplierId, TenantId,
+    Actor, CustomerId, LocationId, LossReason, MovementId, MovementKind, MovementRequest,
+    NewLocation, NewProduct, NewSupplier, OrderId, ProductChanges, ProductId, ReservationId,
+    RuleError, StockCommand, SupplierId, TenantId,
 };
 pub use error::{Error, Result, StoreError};
 pub use inventory::{Inventory, OpenOptions};
+pub use keyring::{DataKeyRotation, Keyring, KeyringOptions, MasterKeyRotation};
 pub use store::{
-    CriticalProduct, DashboardSummary, DraftedOrders, FloorOutcome, FloorSetup, HistoryFilter,
-    LedgerDiscrepancy, LedgerReport, MonthlyTrend, NewOrderLine, OrderReceipt, OverStock, Page,
-    ProviderStats, Recorded, RepriceBase, RepriceReport, RepriceScope, Repriced, Repricing,
-    StockRow, StockValue, SupplierStock, TimelineEntry, TopOrdered, TopProduct, WeeklySales,
+    CriticalProduct, DashboardSummary, DraftedOrders, ErasureReceipt, FloorOutcome, FloorSetup,
+    HistoryFilter, LedgerDiscrepancy, LedgerReport, MonthlyTrend, NewCustomer, NewOrderLine,
+    OrderReceipt, OverStock, Page, ProviderStats, Recorded, ReencryptProgress, ReencryptReport,
+    RepriceBase, RepriceReport, RepriceScope, Repriced, Repricing, StockRow, StockValue,
+    StoredCustomer, SubjectKind, SupplierStock, TimelineEntry, TopOrdered, TopProduct, WeeklySales,
     REPAIR_REASON,
 };
 

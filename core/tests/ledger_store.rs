@@ -771,9 +771,9 @@ async fn the_schema_refuses_what_the_rules_refuse() {
     let insert = |after: i64| {
         format!(
             "INSERT INTO stock_movements (tenant_id, product_id, location_id, seq, kind, tipo, subtipo, \
-               quantity_milli, delta_milli, before_milli, after_milli, negative_allowed, unit_cost_e4, \
-               value_centavos, actor, occurred_at, recorded_at) \
-             VALUES ('default', {}, {}, 99, 'sale', 'SALIDA', 'VENTA', 1000, -1000, 10000, {after}, 0, 0, 0, 'x', 0, 0)",
+               quantity_milli, delta_milli, before_milli, after_milli, negative_allowed, unit_cost, \
+               actor, occurred_at, recorded_at) \
+             VALUES ('default', {}, {}, 99, 'sale', 'SALIDA', 'VENTA', 1000, -1000, 10000, {after}, 0, x'00', 'x', 0, 0)",
             p.id.0, shop.id.0
         )
     };
@@ -790,6 +790,11 @@ async fn the_schema_refuses_what_the_rules_refuse() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
+    // Only a key rotation's re-encryption may rewrite a row, and only its cost envelope.
+    let rewrap = sqlx::query("UPDATE stock_movements SET unit_cost = x'01'")
+        .execute(&raw)
+        .await;
+    assert!(rewrap.is_ok(), "{rewrap:?}");
     assert!(sqlx::query("DELETE FROM stock_movements")
         .execute(&raw)
         .await
@@ -955,7 +960,7 @@ async fn change_feed_resumes_after_a_cursor() {
 
 #[tokio::test]
 async fn memory_store_and_bad_urls() {
-    let inv = inventario_core::Inventory::open("sqlite::memory:", "tester")
+    let inv = inventario_core::Inventory::open("sqlite::memory:", test_key(), "tester")
         .await
         .unwrap();
     let shop = location(&inv, "LOCAL").await;
@@ -966,14 +971,14 @@ async fn memory_store_and_bad_urls() {
         "memory store keeps its data across calls"
     );
 
-    let e = inventario_core::Inventory::open("mysql://localhost/x", "tester")
+    let e = inventario_core::Inventory::open("mysql://localhost/x", test_key(), "tester")
         .await
         .unwrap_err();
     assert!(matches!(
         e,
         Error::Store(inventario_core::StoreError::InvalidUrl(_))
     ));
-    let e = inventario_core::Inventory::open("sqlite::memory:", " ")
+    let e = inventario_core::Inventory::open("sqlite::memory:", test_key(), " ")
         .await
         .unwrap_err();
     assert_eq!(rule(&e), &RuleError::InvalidActor);
@@ -1043,7 +1048,7 @@ async fn file_stores_run_in_wal_mode_with_a_busy_timeout() {
     );
     raw.close().await;
     // A second handle on the same file waits for the first writer instead of failing.
-    let second = inventario_core::Inventory::open(&s.url, "otro")
+    let second = inventario_core::Inventory::open(&s.url, test_key(), "otro")
         .await
         .unwrap();
     let (a, b) = tokio::join!(

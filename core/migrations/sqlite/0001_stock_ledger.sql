@@ -1,7 +1,9 @@
 -- inventario-core, SQLite schema 1: catalogue, append-only stock ledger, balances, reservations,
 -- price history and idempotency keys. Every table carries tenant_id. Quantities are integers of
--- thousandths (_milli), money of centavos (_centavos), unit costs of ten-thousandths (_e4) and
--- instants of microseconds since the Unix epoch, UTC (_at). No floating point anywhere.
+-- thousandths (_milli), money of centavos (_centavos) and instants of microseconds since the Unix
+-- epoch, UTC (_at). No floating point anywhere. Costs are confidential: they are stored only as
+-- envelope v1 BLOBs (docs/FORMAT.md) holding the unit cost in ten-thousandths, bound to their
+-- table, column and row id, never as plain numbers.
 
 CREATE TABLE locations (
     id                     INTEGER PRIMARY KEY,
@@ -54,8 +56,8 @@ CREATE TABLE products (
     perishable               INTEGER NOT NULL DEFAULT 0 CHECK (perishable IN (0, 1)),
     supplier_id              INTEGER REFERENCES suppliers (id),
     active                   INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
-    -- Weighted-average cost over all locations: kept by the ledger, never set by a caller.
-    average_cost_e4          INTEGER NOT NULL DEFAULT 0 CHECK (average_cost_e4 >= 0),
+    -- Weighted-average cost over all locations, encrypted: kept by the ledger, never set by a caller.
+    average_cost             BLOB    NOT NULL,
     created_at               INTEGER NOT NULL,
     updated_at               INTEGER NOT NULL,
     UNIQUE (tenant_id, sku)
@@ -93,8 +95,8 @@ CREATE TABLE stock_movements (
     before_milli       INTEGER NOT NULL,
     after_milli        INTEGER NOT NULL,
     negative_allowed   INTEGER NOT NULL CHECK (negative_allowed IN (0, 1)),
-    unit_cost_e4       INTEGER NOT NULL CHECK (unit_cost_e4 >= 0),
-    value_centavos     INTEGER NOT NULL,
+    -- Encrypted unit cost; the movement's value is quantity x unit cost, computed on read.
+    unit_cost          BLOB    NOT NULL,
     reference          TEXT,
     lot                TEXT,
     expiry             TEXT,
@@ -114,8 +116,12 @@ CREATE TABLE stock_movements (
 CREATE INDEX stock_movements_feed ON stock_movements (tenant_id, id);
 CREATE INDEX stock_movements_occurred ON stock_movements (tenant_id, occurred_at);
 
--- The ledger is append-only: corrections are new rows (adjustments), never edits.
-CREATE TRIGGER stock_movements_no_update BEFORE UPDATE ON stock_movements
+-- The ledger is append-only: corrections are new rows (adjustments), never edits. The one column
+-- that may be rewritten is the unit cost's envelope, by a key rotation's re-encryption job.
+CREATE TRIGGER stock_movements_no_update BEFORE UPDATE OF id, tenant_id, product_id, location_id,
+    seq, kind, tipo, subtipo, quantity_milli, delta_milli, before_milli, after_milli,
+    negative_allowed, reference, lot, expiry, actor, reason, loss_reason, idempotency_key,
+    linked_movement_id, occurred_at, recorded_at ON stock_movements
 BEGIN
     SELECT RAISE(ABORT, 'stock_movements is append-only');
 END;
@@ -148,11 +154,14 @@ CREATE TABLE price_history (
     tenant_id   TEXT    NOT NULL,
     product_id  INTEGER NOT NULL REFERENCES products (id),
     kind        TEXT    NOT NULL CHECK (kind IN ('cost', 'sale', 'wholesale')),
-    value_e4    INTEGER NOT NULL CHECK (value_e4 >= 0),
+    -- Sale and wholesale prices are public; costs are stored only encrypted.
+    value_e4    INTEGER CHECK (value_e4 >= 0),
+    cost        BLOB,
     valid_from  INTEGER NOT NULL,
     source      TEXT    NOT NULL CHECK (source IN ('manual', 'receipt', 'repricing', 'import')),
     actor       TEXT    NOT NULL CHECK (length(actor) >= 1),
-    movement_id INTEGER REFERENCES stock_movements (id)
+    movement_id INTEGER REFERENCES stock_movements (id),
+    CHECK ((kind = 'cost') = (cost IS NOT NULL) AND (kind = 'cost') = (value_e4 IS NULL))
 ) STRICT;
 
 CREATE INDEX price_history_product ON price_history (tenant_id, product_id, kind, id);

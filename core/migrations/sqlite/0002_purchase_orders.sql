@@ -22,7 +22,7 @@ CREATE TABLE purchase_order_lines (
     order_id              INTEGER NOT NULL REFERENCES purchase_orders (id),
     product_id            INTEGER NOT NULL REFERENCES products (id),
     quantity_milli        INTEGER NOT NULL CHECK (quantity_milli > 0),
-    expected_unit_cost_e4 INTEGER NOT NULL CHECK (expected_unit_cost_e4 >= 0),
+    expected_unit_cost    BLOB    NOT NULL, -- encrypted, like every cost
     received_milli        INTEGER NOT NULL DEFAULT 0
                                   CHECK (received_milli BETWEEN 0 AND quantity_milli),
     receipts              INTEGER NOT NULL DEFAULT 0 CHECK (receipts >= 0),

@@ -10,8 +10,11 @@
 //!
 //! `docs/FORMAT.md` specifies every byte; `tests/vectors/envelope_v1.json` pins them.
 //!
+//! - [`FieldCipher`]: encryption of your own tables' fields with a [`crate::Keyring`]'s keys.
+//!
 //! This layer never stores, logs or prints key bytes or plaintext: secrets live in zeroizing
-//! memory and their `Debug` is redacted. Keyrings, caching and persistence live above it.
+//! memory and their `Debug` is redacted. The in-memory key cache ([`KeySet`]) lives here; its
+//! persistence lives in the store.
 //!
 //! ```
 //! use inventario_core::crypto::{DataKey, FieldContext, FieldValue, KeyMaterial};
@@ -27,19 +30,23 @@
 //! ```
 
 mod blind;
+mod cipher;
 mod envelope;
 mod error;
 mod kek;
+mod keyset;
 mod secret;
 mod value;
 
 pub use blind::{BlindIndexKey, BlindIndexLen, Normalizer};
+pub use cipher::FieldCipher;
 pub use envelope::{
     from_text, parse_header, to_text, DataKey, EnvelopeHeader, FieldContext, ENVELOPE_VERSION,
     TEXT_PREFIX,
 };
 pub use error::{CryptoError, FieldType};
 pub use kek::{Kek, KeyMaterial, KeyPurpose, WrapContext};
+pub use keyset::{blind_index_scope, KeyRecord, KeySet, KeyStatus, NewKey, GLOBAL_SCOPE};
 pub use secret::{KdfParams, MasterKey, MasterSecret, Passphrase};
 pub use value::FieldValue;
 

@@ -403,6 +403,9 @@ pub struct NewSupplier {
     pub exclude_keywords: Vec<String>,
     /// Whether it is the default supplier.
     pub is_default: bool,
+    /// Contact data (CUIT, phone, email, address): personal data, stored only encrypted under
+    /// the supplier's own key.
+    pub contact: Option<SupplierContact>,
 }
 
 impl NewSupplier {
@@ -419,6 +422,7 @@ impl NewSupplier {
             categories: Vec::new(),
             exclude_keywords: Vec::new(),
             is_default: false,
+            contact: None,
         }
     }
 

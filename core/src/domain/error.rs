@@ -2,7 +2,7 @@
 //!
 //! Every rejection is a value of [`RuleError`]; a refused command changes nothing.
 
-use super::ids::{LocationId, MovementId, ProductId, ReservationId, SupplierId};
+use super::ids::{CustomerId, LocationId, MovementId, ProductId, ReservationId, SupplierId};
 use super::movement::MovementKind;
 use super::values::{Barcode, Quantity, Sku, ValueError};
 
@@ -28,6 +28,12 @@ pub enum RuleError {
     /// The supplier does not exist in this tenant.
     #[error("supplier not found: {0}")]
     SupplierNotFound(SupplierId),
+    /// The customer does not exist in this tenant.
+    #[error("customer not found: {0}")]
+    CustomerNotFound(CustomerId),
+    /// A customer with this code already exists in this tenant.
+    #[error("customer code already used: {0}")]
+    DuplicateCustomerCode(String),
     /// The movement would take the balance below what the location allows.
     #[error("insufficient stock: available {available}, requested {requested}")]
     InsufficientStock {

@@ -63,6 +63,11 @@ numeric_id!(
     OrderLineId,
     "order-line"
 );
+numeric_id!(
+    /// A customer's id, assigned by the store.
+    CustomerId,
+    "customer"
+);
 
 /// A shop or branch. Every stored row carries one; a handle is bound to one tenant.
 ///

@@ -25,8 +25,8 @@ pub use catalog::{
 };
 pub use error::{InUse, ProductProblem, RuleError};
 pub use ids::{
-    Actor, LocationId, MovementId, OrderId, OrderLineId, ProductId, ReservationId, SupplierId,
-    TenantId,
+    Actor, CustomerId, LocationId, MovementId, OrderId, OrderLineId, ProductId, ReservationId,
+    SupplierId, TenantId,
 };
 pub use movement::{
     AdjustmentChange, LossReason, Movement, MovementDraft, MovementKind, MovementRequest,

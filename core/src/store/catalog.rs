@@ -8,8 +8,11 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 use super::codec::{self, json_list, micros};
+use super::fields::{PRICE_HISTORY_COST, PRODUCT_AVERAGE_COST};
+use super::keys::KeyChanges;
 use super::ledger::{CostHistory, RowMeta, Tx};
 use super::Store;
+use crate::crypto::KeySet;
 use crate::domain::catalog::{
     Location, NewLocation, NewProduct, NewSupplier, PriceChange, PriceKind, PriceSource, Product,
     ProductChanges, Reservation, ReservationStatus, Supplier,
@@ -83,8 +86,12 @@ impl Store {
     pub(crate) async fn create_supplier(&self, supplier: NewSupplier) -> Result<Supplier> {
         let supplier = supplier.validate()?;
         let mut tx = self.write().await?;
-        let created = self.insert_supplier(&mut tx, supplier).await?;
+        let mut changes = KeyChanges::default();
+        let created = self
+            .insert_supplier(&mut tx, supplier, &mut changes)
+            .await?;
         tx.commit().await?;
+        changes.apply(self.keys());
         Ok(created)
     }
 
@@ -93,6 +100,7 @@ impl Store {
         &self,
         tx: &mut Tx,
         supplier: NewSupplier,
+        changes: &mut KeyChanges,
     ) -> Result<Supplier> {
         let taken: Option<i64> =
             sqlx::query_scalar("SELECT id FROM suppliers WHERE tenant_id = $1 AND code = $2")
@@ -132,6 +140,10 @@ impl Store {
         .bind(micros(Utc::now()))
         .fetch_one(&mut **tx)
         .await?;
+        if let Some(contact) = &supplier.contact {
+            self.write_supplier_contact(tx, SupplierId(id), contact, changes)
+                .await?;
+        }
         Ok(Supplier {
             id: SupplierId(id),
             code: supplier.code,
@@ -302,13 +314,15 @@ impl Store {
         p: &NewProduct,
         now: DateTime<Utc>,
     ) -> Result<ProductId> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO products (tenant_id, sku, name, description, category, brand, unit, barcode, \
-               sale_price_centavos, wholesale_price_centavos, min_stock_milli, max_stock_milli, \
-               reorder_point_milli, pack_multiple_milli, perishable, supplier_id, active, \
-               average_cost_e4, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, 0, $17, $17) \
-             RETURNING id",
+        let id = self.next_id(tx, "products").await?;
+        let no_cost_yet = PRODUCT_AVERAGE_COST.seal_cost(self.keys(), id, UnitCost::ZERO)?;
+        sqlx::query(
+            "INSERT INTO products (id, tenant_id, sku, name, description, category, brand, unit, \
+               barcode, sale_price_centavos, wholesale_price_centavos, min_stock_milli, \
+               max_stock_milli, reorder_point_milli, pack_multiple_milli, perishable, supplier_id, \
+               active, average_cost, created_at, updated_at) \
+             VALUES ($18, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, \
+               $19, $17, $17)",
         )
         .bind(self.tenant())
         .bind(p.sku.as_str())
@@ -327,7 +341,9 @@ impl Store {
         .bind(p.perishable)
         .bind(p.supplier.map(|s| s.0))
         .bind(micros(now))
-        .fetch_one(&mut **tx)
+        .bind(id)
+        .bind(no_cost_yet)
+        .execute(&mut **tx)
         .await?;
         Ok(ProductId(id))
     }
@@ -366,7 +382,7 @@ impl Store {
             .fetch_optional(&mut **tx)
             .await?
             .ok_or(RuleError::ProductNotFound(id))?;
-        codec::product(&row)
+        codec::product(&row, self.keys())
     }
 
     pub(crate) async fn product(&self, id: ProductId) -> Result<Option<Product>> {
@@ -375,32 +391,24 @@ impl Store {
             codec::PRODUCT_COLUMNS,
             "id",
             Key::Int(id.0),
-            codec::product,
+            |row| codec::product(row, self.keys()),
         )
         .await
     }
 
     pub(crate) async fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>> {
         let key = Key::Text(sku.as_str());
-        self.find_one(
-            "products",
-            codec::PRODUCT_COLUMNS,
-            "sku",
-            key,
-            codec::product,
-        )
+        self.find_one("products", codec::PRODUCT_COLUMNS, "sku", key, |row| {
+            codec::product(row, self.keys())
+        })
         .await
     }
 
     pub(crate) async fn product_by_barcode(&self, barcode: &Barcode) -> Result<Option<Product>> {
         let key = Key::Text(barcode.as_str());
-        self.find_one(
-            "products",
-            codec::PRODUCT_COLUMNS,
-            "barcode",
-            key,
-            codec::product,
-        )
+        self.find_one("products", codec::PRODUCT_COLUMNS, "barcode", key, |row| {
+            codec::product(row, self.keys())
+        })
         .await
     }
 
@@ -411,8 +419,9 @@ impl Store {
         columns: &str,
         column: &str,
         key: Key<'_>,
-        decode: fn(&SqliteRow) -> Result<T>,
+        decode: impl Fn(&SqliteRow) -> Result<T>,
     ) -> Result<Option<T>> {
+        self.sync_keys_for_read().await?;
         let sql = format!("SELECT {columns} FROM {table} WHERE tenant_id = $1 AND {column} = $2");
         let query = sqlx::query(&sql).bind(self.tenant());
         let query = match key {
@@ -420,10 +429,11 @@ impl Store {
             Key::Text(v) => query.bind(v),
         };
         let row = query.fetch_optional(self.pool()).await?;
-        row.as_ref().map(decode).transpose()
+        row.as_ref().map(&decode).transpose()
     }
 
     pub(crate) async fn products(&self, include_inactive: bool) -> Result<Vec<Product>> {
+        self.sync_keys_for_read().await?;
         let sql = format!(
             "SELECT {} FROM products WHERE tenant_id = $1 AND (active = 1 OR $2) ORDER BY sku",
             codec::PRODUCT_COLUMNS
@@ -433,7 +443,9 @@ impl Store {
             .bind(include_inactive)
             .fetch_all(self.pool())
             .await?;
-        rows.iter().map(codec::product).collect()
+        rows.iter()
+            .map(|row| codec::product(row, self.keys()))
+            .collect()
     }
 
     /// Changes a product's fields; price changes write price history. Stock is never edited.
@@ -602,8 +614,9 @@ impl Store {
     }
 
     pub(crate) async fn price_history(&self, product: ProductId) -> Result<Vec<PriceChange>> {
+        self.sync_keys_for_read().await?;
         let rows = sqlx::query(
-            "SELECT kind, value_e4, valid_from, source FROM price_history \
+            "SELECT id, kind, value_e4, cost, valid_from, source FROM price_history \
              WHERE tenant_id = $1 AND product_id = $2 ORDER BY id",
         )
         .bind(self.tenant())
@@ -614,11 +627,12 @@ impl Store {
             .map(|row| {
                 let kind: String = row.try_get("kind")?;
                 let source: String = row.try_get("source")?;
+                let kind = PriceKind::from_code(&kind)
+                    .ok_or_else(|| codec::corrupt("unknown price kind"))?;
                 Ok(PriceChange {
                     product,
-                    kind: PriceKind::from_code(&kind)
-                        .ok_or_else(|| codec::corrupt("unknown price kind"))?,
-                    value: codec::cost(row.try_get("value_e4")?)?,
+                    kind,
+                    value: price_value(self.keys(), row)?,
                     valid_from: codec::instant(row.try_get("valid_from")?)?,
                     source: PriceSource::from_code(&source)
                         .ok_or_else(|| codec::corrupt("unknown price source"))?,
@@ -755,4 +769,18 @@ impl Store {
 enum Key<'a> {
     Int(i64),
     Text(&'a str),
+}
+
+/// A price-history row's value: a public price in clear, or an encrypted cost.
+pub(crate) fn price_value(keys: &KeySet, row: &SqliteRow) -> Result<UnitCost> {
+    let id: i64 = row.try_get("id")?;
+    match row.try_get::<Option<Vec<u8>>, _>("cost")? {
+        Some(envelope) => PRICE_HISTORY_COST.open_cost(keys, id, &envelope),
+        None => {
+            let e4: i64 = row
+                .try_get::<Option<i64>, _>("value_e4")?
+                .ok_or_else(|| codec::corrupt("price history row without a value"))?;
+            UnitCost::from_ten_thousandths(e4).map_err(|_| codec::corrupt("negative stored price"))
+        }
+    }
 }

@@ -7,8 +7,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
+use super::fields::{MOVEMENT_UNIT_COST, PRODUCT_AVERAGE_COST};
+use crate::crypto::KeySet;
 use crate::domain::catalog::{Location, Product, Reservation, ReservationStatus, Supplier};
-use crate::domain::values::{Barcode, Money, Quantity, Sku, UnitCost, UnitOfMeasure};
+use crate::domain::values::{Barcode, Money, Quantity, Sku, UnitOfMeasure};
 use crate::domain::{
     LocationId, LossReason, Movement, MovementId, MovementKind, ProductId, ReservationId,
     SupplierId,
@@ -27,10 +29,6 @@ pub(crate) fn corrupt(what: impl Into<String>) -> crate::Error {
     StoreError::Corrupt(what.into()).into()
 }
 
-pub(crate) fn cost(e4: i64) -> Result<UnitCost> {
-    UnitCost::from_ten_thousandths(e4).map_err(|_| corrupt("negative unit cost"))
-}
-
 fn opt_quantity(v: Option<i64>) -> Option<Quantity> {
     v.map(Quantity::from_milli)
 }
@@ -45,14 +43,15 @@ fn parse_list(text: &str) -> Result<Vec<String>> {
 
 pub(crate) const PRODUCT_COLUMNS: &str = "id, sku, name, description, category, brand, unit, \
     barcode, sale_price_centavos, wholesale_price_centavos, min_stock_milli, max_stock_milli, \
-    reorder_point_milli, pack_multiple_milli, perishable, supplier_id, active, average_cost_e4";
+    reorder_point_milli, pack_multiple_milli, perishable, supplier_id, active, average_cost";
 
-pub(crate) fn product(row: &SqliteRow) -> Result<Product> {
+pub(crate) fn product(row: &SqliteRow, keys: &KeySet) -> Result<Product> {
+    let id: i64 = row.try_get("id")?;
     let sku: String = row.try_get("sku")?;
     let unit: String = row.try_get("unit")?;
     let barcode: Option<String> = row.try_get("barcode")?;
     Ok(Product {
-        id: ProductId(row.try_get("id")?),
+        id: ProductId(id),
         sku: Sku::parse(&sku).map_err(|_| corrupt("invalid stored SKU"))?,
         name: row.try_get("name")?,
         description: row.try_get("description")?,
@@ -77,7 +76,7 @@ pub(crate) fn product(row: &SqliteRow) -> Result<Product> {
             .try_get::<Option<i64>, _>("supplier_id")?
             .map(SupplierId),
         active: row.try_get("active")?,
-        average_cost: cost(row.try_get("average_cost_e4")?)?,
+        average_cost: PRODUCT_AVERAGE_COST.open_cost(keys, id, row.try_get("average_cost")?)?,
     })
 }
 
@@ -118,26 +117,31 @@ pub(crate) fn supplier(row: &SqliteRow) -> Result<Supplier> {
 }
 
 pub(crate) const MOVEMENT_COLUMNS: &str = "id, product_id, location_id, seq, kind, \
-    quantity_milli, delta_milli, before_milli, after_milli, unit_cost_e4, value_centavos, \
+    quantity_milli, delta_milli, before_milli, after_milli, unit_cost, \
     reference, lot, expiry, actor, reason, loss_reason, idempotency_key, linked_movement_id, \
     occurred_at, recorded_at";
 
-pub(crate) fn movement(row: &SqliteRow) -> Result<Movement> {
+pub(crate) fn movement(row: &SqliteRow, keys: &KeySet) -> Result<Movement> {
+    let id: i64 = row.try_get("id")?;
     let kind: String = row.try_get("kind")?;
     let expiry: Option<String> = row.try_get("expiry")?;
+    let delta = Quantity::from_milli(row.try_get("delta_milli")?);
+    let unit_cost = MOVEMENT_UNIT_COST.open_cost(keys, id, row.try_get("unit_cost")?)?;
     Ok(Movement {
-        id: MovementId(row.try_get("id")?),
+        id: MovementId(id),
         product: ProductId(row.try_get("product_id")?),
         location: LocationId(row.try_get("location_id")?),
         kind: kind
             .parse::<MovementKind>()
             .map_err(|e| corrupt(e.to_string()))?,
         quantity: Quantity::from_milli(row.try_get("quantity_milli")?),
-        delta: Quantity::from_milli(row.try_get("delta_milli")?),
+        delta,
         before: Quantity::from_milli(row.try_get("before_milli")?),
         after: Quantity::from_milli(row.try_get("after_milli")?),
-        unit_cost: cost(row.try_get("unit_cost_e4")?)?,
-        value: Money::from_centavos(row.try_get("value_centavos")?),
+        unit_cost,
+        value: unit_cost
+            .value_of(delta)
+            .map_err(|_| corrupt("movement value out of range"))?,
         seq: row.try_get("seq")?,
         reference: row.try_get("reference")?,
         lot: row.try_get("lot")?,

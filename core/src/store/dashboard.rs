@@ -10,6 +10,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use sqlx::Row;
 
 use super::codec::{self, corrupt};
+use super::fields::ORDER_LINE_COST;
 use super::Store;
 use crate::domain::replenishment::SeasonalFactors;
 use crate::domain::values::{Money, Quantity, Sku, ValueError};
@@ -104,9 +105,10 @@ impl Store {
             Some(range) => self.bounds(range)?,
             None => (i64::MIN, i64::MAX),
         };
+        self.sync_keys_for_read().await?;
         let rows = sqlx::query(
-            "SELECT o.id AS order_id, o.supplier_id, o.created_at, l.product_id, l.quantity_milli, \
-               l.received_milli, l.expected_unit_cost_e4 \
+            "SELECT o.id AS order_id, o.supplier_id, o.created_at, l.id AS line_id, l.product_id, \
+               l.quantity_milli, l.received_milli, l.expected_unit_cost \
              FROM purchase_orders o JOIN purchase_order_lines l ON l.order_id = o.id \
              WHERE o.tenant_id = $1 AND o.status <> 'cancelled' \
                AND o.created_at >= $2 AND o.created_at < $3 ORDER BY o.id, l.id",
@@ -127,7 +129,13 @@ impl Store {
                     day: at.with_timezone(&tz).date_naive(),
                     quantity: row.try_get("quantity_milli")?,
                     received: row.try_get("received_milli")?,
-                    expected_e4: row.try_get("expected_unit_cost_e4")?,
+                    expected_e4: ORDER_LINE_COST
+                        .open_cost(
+                            self.keys(),
+                            row.try_get("line_id")?,
+                            row.try_get("expected_unit_cost")?,
+                        )?
+                        .ten_thousandths(),
                 })
             })
             .collect()

@@ -87,6 +87,7 @@ impl Store {
     /// Creates the legacy suppliers that are missing (by code), in one transaction.
     pub(crate) async fn load_legacy_suppliers(&self) -> Result<Vec<Supplier>> {
         let mut tx = self.write().await?;
+        let mut changes = super::KeyChanges::default();
         let mut created = Vec::new();
         for supplier in suppliers::legacy_suppliers() {
             let supplier = supplier.validate()?;
@@ -108,10 +109,14 @@ impl Store {
                     is_default: supplier.is_default && has_default.is_none(),
                     ..supplier
                 };
-                created.push(self.insert_supplier(&mut tx, supplier).await?);
+                created.push(
+                    self.insert_supplier(&mut tx, supplier, &mut changes)
+                        .await?,
+                );
             }
         }
         tx.commit().await?;
+        changes.apply(self.keys());
         Ok(created)
     }
 

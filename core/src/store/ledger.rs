@@ -10,7 +10,9 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, Transaction};
 
+use super::catalog::price_value;
 use super::codec::{self, corrupt, micros};
+use super::fields::{MOVEMENT_UNIT_COST, PRICE_HISTORY_COST, PRODUCT_AVERAGE_COST};
 use super::Store;
 use crate::domain::book::{Balance, HeldStock, LineError, LocationPolicy, ProductStock, StockBook};
 use crate::domain::catalog::{PriceKind, PriceSource};
@@ -248,7 +250,7 @@ impl Store {
                     ..
                 } => {
                     let row = sqlx::query(
-                        "SELECT product_id, unit_cost_e4 FROM stock_movements \
+                        "SELECT id, product_id, unit_cost FROM stock_movements \
                          WHERE tenant_id = $1 AND id = $2 AND kind = 'sale'",
                     )
                     .bind(self.tenant())
@@ -256,7 +258,11 @@ impl Store {
                     .fetch_optional(&mut **tx)
                     .await?;
                     if let Some(row) = row {
-                        let cost = codec::cost(row.try_get("unit_cost_e4")?)?;
+                        let cost = MOVEMENT_UNIT_COST.open_cost(
+                            self.keys(),
+                            row.try_get("id")?,
+                            row.try_get("unit_cost")?,
+                        )?;
                         book.add_sale_cost(sale, ProductId(row.try_get("product_id")?), cost);
                     }
                 }
@@ -295,7 +301,7 @@ impl Store {
         product: ProductId,
     ) -> Result<bool> {
         let rows = sqlx::query(
-            "SELECT p.unit, p.active, p.average_cost_e4, b.location_id, b.on_hand_milli, \
+            "SELECT p.unit, p.active, p.average_cost, b.location_id, b.on_hand_milli, \
                b.reserved_milli, b.last_seq \
              FROM products p LEFT JOIN stock_balances b \
                ON b.tenant_id = p.tenant_id AND b.product_id = p.id \
@@ -316,7 +322,11 @@ impl Store {
                     .parse::<UnitOfMeasure>()
                     .map_err(|_| corrupt("unknown unit of measure"))?,
                 active: first.try_get("active")?,
-                average_cost: codec::cost(first.try_get("average_cost_e4")?)?,
+                average_cost: PRODUCT_AVERAGE_COST.open_cost(
+                    self.keys(),
+                    product.0,
+                    first.try_get("average_cost")?,
+                )?,
             },
         );
         let mut any_reserved = false;
@@ -404,13 +414,15 @@ impl Store {
         linked: Option<MovementId>,
     ) -> Result<Movement> {
         let (tipo, subtipo) = draft.kind.legacy();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO stock_movements (tenant_id, product_id, location_id, seq, kind, tipo, \
+        let id = self.next_id(tx, "stock_movements").await?;
+        let unit_cost = MOVEMENT_UNIT_COST.seal_cost(self.keys(), id, draft.unit_cost)?;
+        sqlx::query(
+            "INSERT INTO stock_movements (id, tenant_id, product_id, location_id, seq, kind, tipo, \
                subtipo, quantity_milli, delta_milli, before_milli, after_milli, negative_allowed, \
-               unit_cost_e4, value_centavos, reference, lot, expiry, actor, reason, loss_reason, \
+               unit_cost, reference, lot, expiry, actor, reason, loss_reason, \
                idempotency_key, linked_movement_id, occurred_at, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-               $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+             VALUES ($24, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+               $17, $18, $19, $20, $21, $22, $23)",
         )
         .bind(self.tenant())
         .bind(draft.product.0)
@@ -424,8 +436,7 @@ impl Store {
         .bind(draft.before.milli())
         .bind(draft.after.milli())
         .bind(draft.negative_allowed)
-        .bind(draft.unit_cost.ten_thousandths())
-        .bind(draft.value.centavos())
+        .bind(unit_cost)
         .bind(meta.reference)
         .bind(meta.lot)
         .bind(meta.expiry.as_deref())
@@ -436,7 +447,8 @@ impl Store {
         .bind(linked.map(|m| m.0))
         .bind(micros(meta.occurred_at))
         .bind(micros(meta.recorded_at))
-        .fetch_one(&mut **tx)
+        .bind(id)
+        .execute(&mut **tx)
         .await?;
         Ok(Movement {
             id: MovementId(id),
@@ -508,12 +520,14 @@ impl Store {
                 continue;
             };
             if old.average_cost != new.average_cost {
+                let sealed =
+                    PRODUCT_AVERAGE_COST.seal_cost(self.keys(), product.0, new.average_cost)?;
                 sqlx::query(
-                    "UPDATE products SET average_cost_e4 = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
+                    "UPDATE products SET average_cost = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
                 )
                 .bind(self.tenant())
                 .bind(product.0)
-                .bind(new.average_cost.ten_thousandths())
+                .bind(sealed)
                 .bind(micros(now))
                 .execute(&mut **tx)
                 .await?;
@@ -604,7 +618,7 @@ impl Store {
                 .fetch_optional(&mut **tx)
                 .await?
                 .ok_or_else(|| corrupt("an idempotency key names a missing movement"))?;
-            out.push(codec::movement(&row)?);
+            out.push(codec::movement(&row, self.keys())?);
         }
         Ok(out)
     }
@@ -627,15 +641,15 @@ impl CostHistory {
         let last = match self.0.get(&movement.product) {
             Some(last) => *last,
             None => {
-                let value: Option<i64> = sqlx::query_scalar(
-                    "SELECT value_e4 FROM price_history WHERE tenant_id = $1 AND product_id = $2 \
-                     AND kind = 'cost' ORDER BY id DESC LIMIT 1",
+                let row = sqlx::query(
+                    "SELECT id, value_e4, cost FROM price_history WHERE tenant_id = $1 \
+                     AND product_id = $2 AND kind = 'cost' ORDER BY id DESC LIMIT 1",
                 )
                 .bind(store.tenant())
                 .bind(movement.product.0)
                 .fetch_optional(&mut **tx)
                 .await?;
-                value.map(codec::cost).transpose()?
+                row.map(|row| price_value(store.keys(), &row)).transpose()?
             }
         };
         if last != Some(movement.unit_cost) {
@@ -670,18 +684,29 @@ impl Store {
         movement: Option<MovementId>,
         valid_from: DateTime<Utc>,
     ) -> Result<()> {
+        let id = self.next_id(tx, "price_history").await?;
+        // Sale prices are on the shelf for anyone to see; costs are stored only encrypted.
+        let (public, sealed) = match kind {
+            PriceKind::Cost => (
+                None,
+                Some(PRICE_HISTORY_COST.seal_cost(self.keys(), id, value)?),
+            ),
+            _ => (Some(value.ten_thousandths()), None),
+        };
         sqlx::query(
-            "INSERT INTO price_history (tenant_id, product_id, kind, value_e4, valid_from, source, \
-               actor, movement_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO price_history (id, tenant_id, product_id, kind, value_e4, cost, valid_from, \
+               source, actor, movement_id) VALUES ($9, $1, $2, $3, $4, $10, $5, $6, $7, $8)",
         )
         .bind(self.tenant())
         .bind(product.0)
         .bind(kind.code())
-        .bind(value.ten_thousandths())
+        .bind(public)
         .bind(micros(valid_from))
         .bind(source.code())
         .bind(actor.as_str())
         .bind(movement.map(|m| m.0))
+        .bind(id)
+        .bind(sealed)
         .execute(&mut **tx)
         .await?;
         Ok(())

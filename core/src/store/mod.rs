@@ -7,14 +7,19 @@
 
 mod catalog;
 mod codec;
+mod customers;
 mod dashboard;
+mod fields;
 mod floor;
+mod keys;
 mod ledger;
 mod orders;
 mod queries;
+mod reencrypt;
 mod repricing;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -22,18 +27,23 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use chrono_tz::Tz;
 
+use crate::crypto::{KdfParams, KeySet, MasterSecret};
 use crate::domain::TenantId;
 use crate::error::{Result, StoreError};
 
 pub(crate) use codec::corrupt;
+pub use customers::{ErasureReceipt, NewCustomer, StoredCustomer};
 pub use dashboard::{DashboardSummary, MonthlyTrend, ProviderStats, TopOrdered};
+pub use fields::SubjectKind;
 pub use floor::{FloorOutcome, FloorSetup};
+pub(crate) use keys::KeyChanges;
 pub use ledger::Recorded;
 pub use orders::{DraftedOrders, NewOrderLine, OrderReceipt};
 pub use queries::{
     CriticalProduct, HistoryFilter, LedgerDiscrepancy, LedgerReport, OverStock, Page, StockRow,
     StockValue, SupplierStock, TimelineEntry, TopProduct, WeeklySales, REPAIR_REASON,
 };
+pub use reencrypt::{ReencryptProgress, ReencryptReport};
 pub use repricing::{RepriceBase, RepriceReport, RepriceScope, Repriced, Repricing};
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -41,22 +51,39 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite
 /// How long a writer waits for another writer's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A connection pool bound to one tenant.
+/// A connection pool bound to one tenant, with that tenant's keys.
 #[derive(Clone, Debug)]
 pub(crate) struct Store {
     pool: SqlitePool,
     tenant: TenantId,
     timezone: Tz,
+    keys: Arc<KeySet>,
+}
+
+/// How to reach a store and unlock its keys.
+pub(crate) struct Connect<'a> {
+    pub(crate) url: &'a str,
+    pub(crate) tenant: TenantId,
+    pub(crate) timezone: Tz,
+    pub(crate) max_connections: u32,
+    pub(crate) secret: &'a MasterSecret,
+    /// The key derivation a new passphrase keyring is created with.
+    pub(crate) kdf: KdfParams,
 }
 
 impl Store {
-    /// Opens (creating if asked) and migrates the database at `url`.
-    pub(crate) async fn open(
-        url: &str,
-        tenant: TenantId,
-        timezone: Tz,
-        max_connections: u32,
-    ) -> Result<Store> {
+    /// Opens (creating if asked) and migrates the database at `url`, and unlocks the tenant's
+    /// keyring (creating it on first use): a master key that is not the store's fails here with
+    /// `WrongMasterKey`.
+    pub(crate) async fn open(connect: Connect<'_>) -> Result<Store> {
+        let Connect {
+            url,
+            tenant,
+            timezone,
+            max_connections,
+            secret,
+            kdf,
+        } = connect;
         if !url.starts_with("sqlite:") {
             return Err(
                 StoreError::InvalidUrl("only sqlite: URLs are supported in this version").into(),
@@ -87,10 +114,14 @@ impl Store {
         .await
         .map_err(StoreError::Database)?;
         MIGRATIONS.run(&pool).await.map_err(StoreError::Migration)?;
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let keys = keys::open_keyset(&mut tx, tenant.as_str(), secret, kdf).await?;
+        tx.commit().await?;
         Ok(Store {
             pool,
             tenant,
             timezone,
+            keys: Arc::new(keys),
         })
     }
 
@@ -104,9 +135,20 @@ impl Store {
         self.timezone
     }
 
-    /// Starts a write transaction that holds the write lock from its first statement.
+    /// Starts a write transaction that holds the write lock from its first statement, with the
+    /// key cache brought up to date (another process may have rotated or destroyed keys).
     pub(crate) async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        self.sync_keys(&mut tx).await?;
+        Ok(tx)
+    }
+
+    /// The id the next row of `table` will get. Inside a write transaction (which holds the
+    /// write lock) no one else can take it; envelopes need it before the row exists, because
+    /// they are bound to it.
+    pub(crate) async fn next_id(&self, tx: &mut ledger::Tx, table: &'static str) -> Result<i64> {
+        let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
+        Ok(sqlx::query_scalar(&sql).fetch_one(&mut **tx).await?)
     }
 
     /// The pool, for reads.

@@ -6,9 +6,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Row, SqliteConnection};
 
+use super::catalog::price_value;
 use super::codec::{self, corrupt, micros};
+use super::fields::{ORDER_LINE_COST, PRODUCT_AVERAGE_COST};
 use super::ledger::{Recorded, Tx};
 use super::Store;
+use crate::crypto::KeySet;
 use crate::domain::orders::{
     LineReceipt, OrderAction, OrderError, OrderLine, OrderStatus, PurchaseOrder,
 };
@@ -112,19 +115,33 @@ impl Store {
         .fetch_one(&mut **tx)
         .await?;
         for line in lines {
-            sqlx::query(
-                "INSERT INTO purchase_order_lines (tenant_id, order_id, product_id, quantity_milli, \
-                   expected_unit_cost_e4) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(self.tenant())
-            .bind(id)
-            .bind(line.product.0)
-            .bind(line.quantity.milli())
-            .bind(line.expected_unit_cost.ten_thousandths())
-            .execute(&mut **tx)
-            .await?;
+            self.insert_order_line(tx, OrderId(id), line).await?;
         }
         Ok(OrderId(id))
+    }
+
+    /// Inserts a line with its expected cost sealed to the new row.
+    async fn insert_order_line(
+        &self,
+        tx: &mut Tx,
+        order: OrderId,
+        line: &NewOrderLine,
+    ) -> Result<()> {
+        let id = self.next_id(tx, "purchase_order_lines").await?;
+        let cost = ORDER_LINE_COST.seal_cost(self.keys(), id, line.expected_unit_cost)?;
+        sqlx::query(
+            "INSERT INTO purchase_order_lines (id, tenant_id, order_id, product_id, quantity_milli, \
+               expected_unit_cost) VALUES ($6, $1, $2, $3, $4, $5)",
+        )
+        .bind(self.tenant())
+        .bind(order.0)
+        .bind(line.product.0)
+        .bind(line.quantity.milli())
+        .bind(cost)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
     }
 
     pub(crate) async fn create_order(
@@ -185,27 +202,25 @@ impl Store {
         conn: &mut SqliteConnection,
         product: ProductId,
     ) -> Result<UnitCost> {
-        let last: Option<i64> = sqlx::query_scalar(
-            "SELECT value_e4 FROM price_history WHERE tenant_id = $1 AND product_id = $2 \
+        let last = sqlx::query(
+            "SELECT id, value_e4, cost FROM price_history WHERE tenant_id = $1 AND product_id = $2 \
              AND kind = 'cost' ORDER BY id DESC LIMIT 1",
         )
         .bind(self.tenant())
         .bind(product.0)
         .fetch_optional(&mut *conn)
         .await?;
-        let value = match last {
-            Some(v) => v,
-            None => {
-                sqlx::query_scalar(
-                    "SELECT average_cost_e4 FROM products WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(self.tenant())
-                .bind(product.0)
-                .fetch_one(&mut *conn)
-                .await?
-            }
-        };
-        codec::cost(value)
+        if let Some(row) = last {
+            return price_value(self.keys(), &row);
+        }
+        let average: Vec<u8> = sqlx::query_scalar(
+            "SELECT average_cost FROM products WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(self.tenant())
+        .bind(product.0)
+        .fetch_one(&mut *conn)
+        .await?;
+        PRODUCT_AVERAGE_COST.open_cost(self.keys(), product.0, &average)
     }
 
     /// Adds `line` to a draft order: a new line, or more of a product already on it.
@@ -226,17 +241,7 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         if updated.rows_affected() == 0 {
-            sqlx::query(
-                "INSERT INTO purchase_order_lines (tenant_id, order_id, product_id, quantity_milli, \
-                   expected_unit_cost_e4) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(self.tenant())
-            .bind(order.0)
-            .bind(line.product.0)
-            .bind(line.quantity.milli())
-            .bind(line.expected_unit_cost.ten_thousandths())
-            .execute(&mut **tx)
-            .await?;
+            self.insert_order_line(tx, order, line).await?;
         }
         Ok(())
     }
@@ -335,17 +340,22 @@ impl Store {
             .await?
             .ok_or(OrderError::NotFound(id))?;
         let lines = sqlx::query(
-            "SELECT id, product_id, quantity_milli, expected_unit_cost_e4, received_milli, receipts \
+            "SELECT id, product_id, quantity_milli, expected_unit_cost, received_milli, receipts \
              FROM purchase_order_lines WHERE tenant_id = $1 AND order_id = $2 ORDER BY id",
         )
         .bind(self.tenant())
         .bind(id.0)
         .fetch_all(&mut **tx)
         .await?;
-        order_from(&row, lines.iter().map(line_from).collect::<Result<_>>()?)
+        let lines = lines
+            .iter()
+            .map(|l| line_from(l, self.keys()))
+            .collect::<Result<_>>()?;
+        order_from(&row, lines)
     }
 
     pub(crate) async fn order(&self, id: OrderId) -> Result<Option<PurchaseOrder>> {
+        self.sync_keys_for_read().await?;
         let mut conn = self.pool().begin().await?;
         match self.order_in(&mut conn, id).await {
             Ok(order) => Ok(Some(order)),
@@ -356,6 +366,7 @@ impl Store {
 
     /// Orders, newest first, optionally of one status.
     pub(crate) async fn orders(&self, status: Option<OrderStatus>) -> Result<Vec<PurchaseOrder>> {
+        self.sync_keys_for_read().await?;
         let sql = format!(
             "SELECT {ORDER_COLUMNS} FROM purchase_orders WHERE tenant_id = $1 \
              AND ($2 IS NULL OR status = $2) ORDER BY id DESC"
@@ -366,7 +377,7 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         let lines = sqlx::query(
-            "SELECT l.order_id, l.id, l.product_id, l.quantity_milli, l.expected_unit_cost_e4, \
+            "SELECT l.order_id, l.id, l.product_id, l.quantity_milli, l.expected_unit_cost, \
                l.received_milli, l.receipts \
              FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.order_id \
              WHERE l.tenant_id = $1 AND ($2 IS NULL OR o.status = $2) ORDER BY l.id",
@@ -380,7 +391,7 @@ impl Store {
             by_order
                 .entry(row.try_get("order_id")?)
                 .or_default()
-                .push(line_from(row)?);
+                .push(line_from(row, self.keys())?);
         }
         rows.iter()
             .map(|row| {
@@ -415,13 +426,18 @@ impl Store {
     }
 }
 
-fn line_from(row: &sqlx::sqlite::SqliteRow) -> Result<OrderLine> {
+fn line_from(row: &sqlx::sqlite::SqliteRow, keys: &KeySet) -> Result<OrderLine> {
+    let id: i64 = row.try_get("id")?;
     let receipts: i64 = row.try_get("receipts")?;
     Ok(OrderLine {
-        id: OrderLineId(row.try_get("id")?),
+        id: OrderLineId(id),
         product: ProductId(row.try_get("product_id")?),
         quantity: Quantity::from_milli(row.try_get("quantity_milli")?),
-        expected_unit_cost: codec::cost(row.try_get("expected_unit_cost_e4")?)?,
+        expected_unit_cost: ORDER_LINE_COST.open_cost(
+            keys,
+            id,
+            row.try_get("expected_unit_cost")?,
+        )?,
         received: Quantity::from_milli(row.try_get("received_milli")?),
         receipts: u32::try_from(receipts).map_err(|_| corrupt("receipt count out of range"))?,
     })

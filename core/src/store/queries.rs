@@ -10,6 +10,7 @@ use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use sqlx::{Row, SqliteConnection};
 
 use super::codec::{self, micros};
+use super::fields::{MOVEMENT_UNIT_COST, PRODUCT_AVERAGE_COST};
 use super::ledger::RowMeta;
 use super::Store;
 use crate::domain::book::Balance;
@@ -244,10 +245,11 @@ impl Store {
 
     /// Every active product with its total on hand and stock levels.
     async fn levels(&self, conn: &mut SqliteConnection) -> Result<Vec<ProductLevel>> {
+        self.sync_keys(conn).await?;
         let on_order = self.on_order(conn).await?;
         let rows = sqlx::query(
             "SELECT p.id, p.sku, p.name, p.category, p.unit, p.supplier_id, p.min_stock_milli, p.max_stock_milli, \
-               p.reorder_point_milli, p.pack_multiple_milli, p.average_cost_e4, \
+               p.reorder_point_milli, p.pack_multiple_milli, p.average_cost, \
                COALESCE(SUM(b.on_hand_milli), 0) AS on_hand_milli \
              FROM products p \
              LEFT JOIN stock_balances b ON b.tenant_id = p.tenant_id AND b.product_id = p.id \
@@ -269,7 +271,11 @@ impl Store {
                     supplier: row
                         .try_get::<Option<i64>, _>("supplier_id")?
                         .map(SupplierId),
-                    average_cost: codec::cost(row.try_get("average_cost_e4")?)?,
+                    average_cost: PRODUCT_AVERAGE_COST.open_cost(
+                        self.keys(),
+                        product.0,
+                        row.try_get("average_cost")?,
+                    )?,
                     level: StockLevel {
                         on_hand: Quantity::from_milli(row.try_get("on_hand_milli")?),
                         min_stock: Quantity::from_milli(row.try_get("min_stock_milli")?),
@@ -443,6 +449,7 @@ impl Store {
             }
             None => (None, None),
         };
+        self.sync_keys_for_read().await?;
         let sql = format!(
             "SELECT {} FROM stock_movements WHERE tenant_id = $1 \
                AND ($2 IS NULL OR product_id = $2) AND ($3 IS NULL OR location_id = $3) \
@@ -467,7 +474,7 @@ impl Store {
             .await?;
         let mut items = rows
             .iter()
-            .map(codec::movement)
+            .map(|row| codec::movement(row, self.keys()))
             .collect::<Result<Vec<_>>>()?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
@@ -483,6 +490,7 @@ impl Store {
         after: Option<MovementId>,
         limit: u32,
     ) -> Result<Vec<Movement>> {
+        self.sync_keys_for_read().await?;
         let sql = format!(
             "SELECT {} FROM stock_movements WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
             codec::MOVEMENT_COLUMNS
@@ -493,7 +501,9 @@ impl Store {
             .bind(i64::from(limit.clamp(1, 10_000)))
             .fetch_all(self.pool())
             .await?;
-        rows.iter().map(codec::movement).collect()
+        rows.iter()
+            .map(|row| codec::movement(row, self.keys()))
+            .collect()
     }
 
     /// Rows of `kinds` (all when empty) that occurred in `range`: (local date, kind, product, quantity, value).
@@ -503,8 +513,10 @@ impl Store {
         kinds: &[MovementKind],
     ) -> Result<Vec<(NaiveDate, MovementKind, ProductId, Quantity, Money)>> {
         let (from, to) = self.bounds(range)?;
+        self.sync_keys_for_read().await?;
         let rows = sqlx::query(
-            "SELECT occurred_at, kind, product_id, quantity_milli, value_centavos FROM stock_movements \
+            "SELECT id, occurred_at, kind, product_id, delta_milli, quantity_milli, unit_cost \
+             FROM stock_movements \
              WHERE tenant_id = $1 AND occurred_at >= $2 AND occurred_at < $3 ORDER BY id",
         )
         .bind(self.tenant())
@@ -527,7 +539,9 @@ impl Store {
                 kind,
                 ProductId(row.try_get("product_id")?),
                 Quantity::from_milli(row.try_get("quantity_milli")?),
-                Money::from_centavos(row.try_get("value_centavos")?),
+                MOVEMENT_UNIT_COST
+                    .open_cost(self.keys(), row.try_get("id")?, row.try_get("unit_cost")?)?
+                    .value_of(Quantity::from_milli(row.try_get("delta_milli")?))?,
             ));
         }
         Ok(out)
@@ -747,15 +761,15 @@ impl Store {
         if delta.is_zero() {
             return Ok(None);
         }
-        let average_cost: i64 = sqlx::query_scalar(
-            "SELECT average_cost_e4 FROM products WHERE tenant_id = $1 AND id = $2",
+        let average_cost: Vec<u8> = sqlx::query_scalar(
+            "SELECT average_cost FROM products WHERE tenant_id = $1 AND id = $2",
         )
         .bind(self.tenant())
         .bind(product.0)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(RuleError::ProductNotFound(product))?;
-        let unit_cost = codec::cost(average_cost)?;
+        let unit_cost = PRODUCT_AVERAGE_COST.open_cost(self.keys(), product.0, &average_cost)?;
         let quantity = if delta.is_negative() {
             delta.checked_neg().ok_or(ValueError::Overflow)?
         } else {

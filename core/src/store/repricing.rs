@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use sqlx::Row;
 
 use super::codec::{self, micros};
+use super::fields::PRODUCT_AVERAGE_COST;
 use super::Store;
 use crate::domain::catalog::{PriceKind, PriceSource};
 use crate::domain::pricing::{
@@ -89,7 +90,7 @@ impl Store {
         let now = Utc::now();
         let mut tx = self.write().await?;
         let rows = sqlx::query(
-            "SELECT id, sku, category, sale_price_centavos, average_cost_e4 FROM products \
+            "SELECT id, sku, category, sale_price_centavos, average_cost FROM products \
              WHERE tenant_id = $1 AND active = 1 ORDER BY sku",
         )
         .bind(self.tenant())
@@ -116,7 +117,11 @@ impl Store {
             let sku_text: String = row.try_get("sku")?;
             let sku = Sku::parse(&sku_text).map_err(|_| codec::corrupt("invalid stored SKU"))?;
             let old_price = Money::from_centavos(row.try_get("sale_price_centavos")?);
-            let cost = codec::cost(row.try_get("average_cost_e4")?)?;
+            let cost = PRODUCT_AVERAGE_COST.open_cost(
+                self.keys(),
+                product.0,
+                row.try_get("average_cost")?,
+            )?;
             let base = match request.base {
                 RepriceBase::SalePrice => old_price,
                 RepriceBase::AverageCost if cost == UnitCost::ZERO => {

@@ -1,6 +1,7 @@
 //! Shared fixtures of the store tests: a fresh SQLite file per test and the legacy product P10.
 #![allow(dead_code, unreachable_pub)]
 
+use inventario_core::crypto::{MasterKey, MasterSecret};
 use inventario_core::domain::values::{Money, Quantity, Sku, UnitCost};
 use inventario_core::domain::{InitialStock, Location, Product};
 use inventario_core::{
@@ -18,12 +19,14 @@ impl TestStore {
     pub async fn new() -> TestStore {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-        let inv = Inventory::open(&url, "tester").await.expect("open store");
+        let inv = Inventory::open(&url, test_key(), "tester")
+            .await
+            .expect("open store");
         TestStore { inv, dir, url }
     }
 
     pub async fn open_as(&self, options: OpenOptions) -> Inventory {
-        Inventory::open_with(&self.url, options)
+        Inventory::open_with(&self.url, test_key(), options)
             .await
             .expect("open second handle")
     }
@@ -34,6 +37,13 @@ impl TestStore {
             .await
             .expect("raw connection")
     }
+}
+
+/// The master key of every test store (a random-looking constant, used nowhere else).
+pub const TEST_KEY_HEX: &str = "3b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfe";
+
+pub fn test_key() -> MasterSecret {
+    MasterKey::from_hex(TEST_KEY_HEX).expect("test key").into()
 }
 
 pub fn q(text: &str) -> Quantity {
