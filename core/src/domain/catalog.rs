@@ -532,6 +532,19 @@ pub enum IdentityDocument {
     Pasaporte(String),
 }
 
+impl std::fmt::Debug for IdentityDocument {
+    /// Names the document type only: the number is personal data.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            IdentityDocument::Dni(_) => "Dni",
+            IdentityDocument::Cuit(_) => "Cuit",
+            IdentityDocument::Cuil(_) => "Cuil",
+            IdentityDocument::Pasaporte(_) => "Pasaporte",
+        };
+        write!(f, "{kind}(<redacted>)")
+    }
+}
+
 /// A customer's names, document and contact: personal data, stored only encrypted.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CustomerIdentity {
