@@ -17,6 +17,15 @@ echo "== pricing vectors are what the independent Python script computes"
 python3 tests/pricing/elapsed_vectors.py >/dev/null
 git diff --exit-code -- tests/vectors/pricing_v1.json
 
+echo "== envelope vectors are what the generator derives from the format"
+cargo run -q -p inventario-core --example envelope_vectors --locked | cmp - tests/vectors/envelope_v1.json
+
+echo "== envelope vectors decrypt with an independent Python implementation of docs/FORMAT.md"
+venv="${CARGO_TARGET_DIR:-target}/ci-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check "cryptography>=42"
+"$venv/bin/python" tests/crypto/check_envelope_vectors.py tests/vectors/envelope_v1.json
+
 echo "== cargo test"
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked

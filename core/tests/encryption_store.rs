@@ -688,6 +688,18 @@ async fn data_key_rotation_reencrypts_in_batches_and_resumes_after_a_kill() {
     while rx.recv().await.unwrap() < 51 {}
     job.abort();
     assert!(job.await.unwrap_err().is_cancelled());
+    // The killed job leaves no transaction behind: another connection can write at once.
+    let probe = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(s.dir.path().join("test.db"))
+        .busy_timeout(std::time::Duration::from_secs(2));
+    let mut probe = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&probe)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut probe)
+        .await
+        .expect("the write lock was released");
+    sqlx::query("ROLLBACK").execute(&mut probe).await.unwrap();
     let ids = key_ids(&raw, "stock_movements", "unit_cost").await;
     let moved = ids.iter().filter(|&&k| k == rotation.key_id).count();
     assert!(

@@ -22,8 +22,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::sqlite::SqliteTransactionManager;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, SqlitePool, Transaction, TransactionManager};
 
 use chrono_tz::Tz;
 
@@ -110,6 +111,20 @@ impl Store {
         } else {
             SqlitePoolOptions::new().max_connections(max_connections.max(1))
         }
+        // A future cancelled at the wrong moment (while `BEGIN` or `COMMIT` is in flight) can
+        // leave sqlx 0.8's SQLite connection inside a transaction that nothing will end
+        // (sqlx issues #3932 and #2054; fixed upstream in 0.9). That connection would go on
+        // holding the write lock for every other connection and process. So a connection that
+        // comes back to the pool inside a transaction is rolled back; if that fails it is closed.
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                if <SqliteTransactionManager as TransactionManager>::get_transaction_depth(conn) > 0
+                {
+                    <SqliteTransactionManager as TransactionManager>::rollback(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
         .map_err(StoreError::Database)?;
