@@ -25,8 +25,13 @@ use inventario_core::crypto::{MasterKey, MasterSecret};
 use inventario_core::domain::orders::{LineReceipt, OrderStatus, PurchaseOrder};
 use inventario_core::domain::pricing::{FullEngine, PricingTables, Region};
 use inventario_core::domain::replenishment::{Season, SeasonalFactors};
+use inventario_core::domain::values::Dni;
 use inventario_core::domain::values::{Barcode, Money, Quantity, Sku, UnitCost, UnitOfMeasure};
+use inventario_core::domain::{
+    Customer, CustomerIdentity, CustomerKind, IdentityDocument, PriceList,
+};
 use inventario_core::domain::{Location, Movement, Product, Supplier};
+use inventario_core::NewCustomer;
 use inventario_core::{
     FloorOutcome, FloorSetup, HistoryFilter, Inventory, LocationId, LossReason, MovementKind,
     MovementRequest, NewLocation, NewProduct, NewSupplier, ProductId, Recorded, RepriceBase,
@@ -193,6 +198,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     print_critical(&inv, &products, today).await?;
     print_reorder(&inv, &products, &suppliers, today).await?;
     print_value(&inv, &suppliers).await?;
+
+    print_customer(&inv).await?;
 
     let report = inv.verify_ledger(None).await?;
     heading("LEDGER CHECK");
@@ -1038,4 +1045,51 @@ fn demo_master_key(db_path: &str) -> Result<MasterSecret, Box<dyn Error>> {
     std::io::Write::write_all(&mut file.open(&key_path)?, key.to_hex().as_bytes())?;
     println!("no INVENTARIO_MASTER_KEY: created a demo key in {key_path}");
     Ok(key.into())
+}
+
+/// A customer with personal data: sealed under their own key, found again by DNI through a blind
+/// index, decrypted on request. The database file never holds the DNI, name or email in clear.
+async fn print_customer(inv: &Inventory) -> Res<()> {
+    heading("CUSTOMER (personal data stored only encrypted)");
+    let dni = IdentityDocument::Dni(Dni::parse("29.876.543")?);
+    let found = inv.find_customer_by_document(&dni).await?;
+    let customer = match found.into_iter().next() {
+        Some(c) => c,
+        None => {
+            inv.create_customer(NewCustomer {
+                customer: Customer {
+                    code: "C0001".to_owned(),
+                    kind: CustomerKind::Persona,
+                    price_list: PriceList::General,
+                    credit_limit: "50000.00".parse()?,
+                    discount_percent: "5.00".parse()?,
+                },
+                identity: CustomerIdentity {
+                    names: "Mariela".to_owned(),
+                    surname: Some("Quiroga".to_owned()),
+                    document: Some(dni),
+                    phone: Some("+54 9 261 555-0199".to_owned()),
+                    email: Some("mariela.quiroga@example.com".to_owned()),
+                    address: None,
+                },
+            })
+            .await?
+        }
+    };
+    let by_email = inv
+        .find_customer_by_email("Mariela.Quiroga@EXAMPLE.com")
+        .await?;
+    let identity = inv
+        .customer_identity(customer.id)
+        .await?
+        .ok_or("customer vanished")?;
+    println!(
+        "{} found by DNI and by email ({} match): {} {}, {}",
+        customer.customer.code,
+        by_email.len(),
+        identity.names,
+        identity.surname.unwrap_or_default(),
+        identity.email.unwrap_or_default()
+    );
+    Ok(())
 }

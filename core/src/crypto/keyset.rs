@@ -357,7 +357,7 @@ impl KeySet {
         let unwrapped = match entry.record.purpose {
             KeyPurpose::Data => Unwrapped::Data(Arc::new(DataKey::new(id, &material))),
             KeyPurpose::BlindIndex => Unwrapped::Blind(Arc::new(BlindIndexKey::new(&material))),
-            _ => Unwrapped::Audit(Arc::new(material)),
+            KeyPurpose::Audit => Unwrapped::Audit(Arc::new(material)),
         };
         entry.unwrapped = Some(unwrapped.clone());
         Ok(unwrapped)

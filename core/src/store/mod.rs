@@ -162,8 +162,14 @@ impl Store {
     /// write lock) no one else can take it; envelopes need it before the row exists, because
     /// they are bound to it.
     pub(crate) async fn next_id(&self, tx: &mut ledger::Tx, table: &'static str) -> Result<i64> {
-        let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
-        Ok(sqlx::query_scalar(&sql).fetch_one(&mut **tx).await?)
+        // Exactly `SELECT max(id) FROM t`, which SQLite answers from the end of the rowid tree;
+        // any expression around max() would scan the table.
+        let sql = format!("SELECT MAX(id) FROM {table}");
+        let max: Option<i64> = sqlx::query_scalar(&sql).fetch_one(&mut **tx).await?;
+        max.map_or(Ok(1), |m| {
+            m.checked_add(1)
+                .ok_or_else(|| corrupt(format!("{table} ids exhausted")))
+        })
     }
 
     /// The pool, for reads.
