@@ -14,8 +14,8 @@ use sqlx::Row;
 use super::codec::{self, corrupt, micros};
 use super::fields::{
     EncryptedColumn, SubjectKind, CUSTOMER_ADDRESS, CUSTOMER_DOCUMENT, CUSTOMER_EMAIL,
-    CUSTOMER_NAMES, CUSTOMER_PHONE, CUSTOMER_SURNAME, SUPPLIER_ADDRESS, SUPPLIER_CUIT,
-    SUPPLIER_EMAIL, SUPPLIER_PHONE,
+    CUSTOMER_NAMES, CUSTOMER_PHONE, CUSTOMER_SURNAME, ENCRYPTED_COLUMNS, SUPPLIER_ADDRESS,
+    SUPPLIER_CUIT, SUPPLIER_EMAIL, SUPPLIER_PHONE,
 };
 use super::keys::KeyChanges;
 use super::ledger::Tx;
@@ -150,6 +150,36 @@ fn clean(text: &Option<String>) -> Option<&str> {
 }
 
 impl Store {
+    /// `columns` of one subject's row, with the key cache up to date for decrypting them.
+    async fn subject_row(
+        &self,
+        kind: SubjectKind,
+        id: i64,
+        columns: &str,
+    ) -> Result<Option<SqliteRow>> {
+        self.sync_keys_for_read().await?;
+        let sql = format!(
+            "SELECT {columns} FROM {} WHERE tenant_id = $1 AND id = $2",
+            kind.table()
+        );
+        Ok(sqlx::query(&sql)
+            .bind(self.tenant())
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// Opens the optional text field `column` of a subject's row.
+    fn open_in(
+        &self,
+        row: &SqliteRow,
+        column: &EncryptedColumn,
+        id: i64,
+    ) -> Result<Option<String>> {
+        let envelope: Option<Vec<u8>> = row.try_get(column.column)?;
+        column.open_text(self.keys(), id, envelope.as_deref())
+    }
+
     /// The blind index of `value` in `table`.`column`, creating the column's index key inside
     /// `tx` on first use.
     async fn blind_index_in(
@@ -322,23 +352,17 @@ impl Store {
         &self,
         id: CustomerId,
     ) -> Result<Option<CustomerIdentity>> {
-        self.sync_keys_for_read().await?;
-        let row = sqlx::query(
-            "SELECT names, surname, document_type, document, phone, email, address \
-             FROM customers WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(self.tenant())
-        .bind(id.0)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row else {
+        let Some(row) = self
+            .subject_row(
+                SubjectKind::Customer,
+                id.0,
+                "names, surname, document_type, document, phone, email, address",
+            )
+            .await?
+        else {
             return Ok(None);
         };
-        let keys = self.keys();
-        let open = |column: &EncryptedColumn| -> Result<Option<String>> {
-            let env: Option<Vec<u8>> = row.try_get(column.column)?;
-            column.open_text(keys, id.0, env.as_deref())
-        };
+        let open = |column: &EncryptedColumn| self.open_in(&row, column, id.0);
         let names = open(&CUSTOMER_NAMES)?.ok_or_else(|| corrupt("customer without names"))?;
         let document = match (
             row.try_get::<Option<String>, _>("document_type")?,
@@ -507,22 +531,13 @@ impl Store {
 
     /// Decrypts a supplier's contact data: `None` for an unknown supplier.
     pub(crate) async fn supplier_contact(&self, id: SupplierId) -> Result<Option<SupplierContact>> {
-        self.sync_keys_for_read().await?;
-        let row = sqlx::query(
-            "SELECT cuit, phone, email, address FROM suppliers WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(self.tenant())
-        .bind(id.0)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row else {
+        let Some(row) = self
+            .subject_row(SubjectKind::Supplier, id.0, "cuit, phone, email, address")
+            .await?
+        else {
             return Ok(None);
         };
-        let keys = self.keys();
-        let open = |column: &EncryptedColumn| -> Result<Option<String>> {
-            let env: Option<Vec<u8>> = row.try_get(column.column)?;
-            column.open_text(keys, id.0, env.as_deref())
-        };
+        let open = |column: &EncryptedColumn| self.open_in(&row, column, id.0);
         let cuit = open(&SUPPLIER_CUIT)?
             .map(|c| Cuit::parse(&c).map_err(|_| corrupt("stored CUIT does not parse")))
             .transpose()?;
@@ -570,27 +585,14 @@ impl Store {
         let now = Utc::now();
         let mut tx = self.write().await?;
         let table = kind.table();
-        let (columns, indexes): (&[EncryptedColumn], &[&str]) = match kind {
-            SubjectKind::Customer => (
-                &[
-                    CUSTOMER_NAMES,
-                    CUSTOMER_SURNAME,
-                    CUSTOMER_DOCUMENT,
-                    CUSTOMER_PHONE,
-                    CUSTOMER_EMAIL,
-                    CUSTOMER_ADDRESS,
-                ],
-                &["document_bidx", "email_bidx"],
-            ),
-            SubjectKind::Supplier => (
-                &[
-                    SUPPLIER_CUIT,
-                    SUPPLIER_PHONE,
-                    SUPPLIER_EMAIL,
-                    SUPPLIER_ADDRESS,
-                ],
-                &["cuit_bidx"],
-            ),
+        let columns: Vec<EncryptedColumn> = ENCRYPTED_COLUMNS
+            .iter()
+            .filter(|c| c.subject == Some(kind))
+            .copied()
+            .collect();
+        let indexes: &[&str] = match kind {
+            SubjectKind::Customer => &["document_bidx", "email_bidx"],
+            SubjectKind::Supplier => &["cuit_bidx"],
         };
         let select = format!(
             "SELECT {} , {} FROM {table} WHERE tenant_id = $1 AND id = $2",
@@ -618,7 +620,7 @@ impl Store {
             .into());
         };
         let mut unreadable_fields = Vec::new();
-        for c in columns {
+        for c in &columns {
             if row.try_get::<bool, _>(format!("has_{}", c.column).as_str())? {
                 unreadable_fields.push(format!("{}.{}", c.table, c.column));
             }
