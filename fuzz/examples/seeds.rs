@@ -166,10 +166,12 @@ fn envelope_open(vectors: &Value) -> Result<Vec<Vec<u8>>> {
 }
 
 fn envelope_text(vectors: &Value) -> Vec<Vec<u8>> {
-    let mut seeds: Vec<Vec<u8>> = ["", "ic1.", "ic1.-_8", "ic1.-_9", "ic1.A", "ic1.AA==", "IC1.AA"]
-        .iter()
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
+    let mut seeds: Vec<Vec<u8>> = [
+        "", "ic1.", "ic1.-_8", "ic1.-_9", "ic1.A", "ic1.AA==", "IC1.AA",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
     for v in vectors["positive"].as_array().into_iter().flatten() {
         if let Some(text) = v["text"].as_str() {
             seeds.push(text.as_bytes().to_vec());
@@ -217,12 +219,24 @@ fn keyring_record(vectors: &Value) -> Result<Vec<Vec<u8>>> {
         let wrapped = bytes(v, "wrapped")?;
         // The vectors must be genuine under the fixed KEK, or these seeds would seed nothing.
         kek.unwrap(&wrapped, &ctx)?;
-        seeds.push(WrapInput { ctx, wrapped: &wrapped }.join());
+        seeds.push(
+            WrapInput {
+                ctx,
+                wrapped: &wrapped,
+            }
+            .join(),
+        );
     }
     let contexts = [
         ("default", KeyPurpose::Data, 1, "global", 1),
         ("default", KeyPurpose::Data, 42, "customer:42", 2),
-        ("sucursal-norte", KeyPurpose::BlindIndex, 3, "9:customers.email", 1),
+        (
+            "sucursal-norte",
+            KeyPurpose::BlindIndex,
+            3,
+            "9:customers.email",
+            1,
+        ),
         ("default", KeyPurpose::Audit, u32::MAX, "audit", u32::MAX),
         ("ñandú", KeyPurpose::Data, 0, "🧉", 0),
     ];
@@ -237,7 +251,13 @@ fn keyring_record(vectors: &Value) -> Result<Vec<Vec<u8>>> {
         let index = u8::try_from(i)?;
         let wrapped = oracle_wrap(&[index.wrapping_mul(37); 32], [index; 12], &ctx);
         kek.unwrap(&wrapped, &ctx)?;
-        seeds.push(WrapInput { ctx, wrapped: &wrapped }.join());
+        seeds.push(
+            WrapInput {
+                ctx,
+                wrapped: &wrapped,
+            }
+            .join(),
+        );
         let mut other_version = wrapped.clone();
         other_version[0] = 2;
         for bad in [&wrapped[..0], &wrapped[..1], &wrapped[..60], &other_version] {

@@ -57,7 +57,10 @@ fuzz_target!(|data: &[u8]| {
         let authentic = oracle_open(&DATA_KEY_BYTES, &input).is_some();
         match &opened {
             Ok(value) => {
-                assert!(authentic, "opened an envelope the oracle does not authenticate");
+                assert!(
+                    authentic,
+                    "opened an envelope the oracle does not authenticate"
+                );
                 assert_eq!(
                     dek.seal_with_nonce(&ctx, value, nonce),
                     envelope,
@@ -68,7 +71,10 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!authentic, "refused an envelope the oracle authenticates");
             }
             Err(CryptoError::Malformed(_)) => {
-                assert!(authentic, "decoded a plaintext that was never authenticated");
+                assert!(
+                    authentic,
+                    "decoded a plaintext that was never authenticated"
+                );
             }
             Err(other) => panic!("unexpected error {other:?}"),
         }

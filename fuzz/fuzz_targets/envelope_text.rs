@@ -12,7 +12,10 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|text: &str| {
     match from_text(text) {
         Ok(bytes) => {
-            assert!(is_canonical_text(text), "accepted a non-canonical text form");
+            assert!(
+                is_canonical_text(text),
+                "accepted a non-canonical text form"
+            );
             assert_eq!(to_text(&bytes), text, "the text form is not canonical");
         }
         Err(err) => {

@@ -332,7 +332,9 @@ pub fn expected_wrap_shape_error(wrapped: &[u8]) -> Option<CryptoError> {
     match wrapped {
         [] => Some(CryptoError::Malformed("wrapped key is empty")),
         [version, ..] if *version != 1 => Some(CryptoError::UnsupportedVersion(*version)),
-        _ if wrapped.len() != 61 => Some(CryptoError::Malformed("wrapped key is not 61 bytes long")),
+        _ if wrapped.len() != 61 => {
+            Some(CryptoError::Malformed("wrapped key is not 61 bytes long"))
+        }
         _ => None,
     }
 }
@@ -389,7 +391,10 @@ mod tests {
         padded.resize(16, 0);
         let sealed = oracle_seal(&DATA_KEY_BYTES, DATA_KEY_ID, [9; 12], &input, &padded);
         let ctx = inventario_core::crypto::FieldContext::new("t", "c", "r").unwrap();
-        assert_eq!(data_key().open(&ctx, &sealed).unwrap().into_text().unwrap(), "hola");
+        assert_eq!(
+            data_key().open(&ctx, &sealed).unwrap().into_text().unwrap(),
+            "hola"
+        );
         let ctx = WrapContext {
             tenant: "default",
             purpose: KeyPurpose::Data,
