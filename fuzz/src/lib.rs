@@ -116,9 +116,9 @@ pub fn expected_header(envelope: &[u8]) -> Result<EnvelopeHeader, CryptoError> {
         _ if envelope.len() < MIN_ENVELOPE => {
             Err(CryptoError::Malformed("envelope is shorter than 49 bytes"))
         }
-        _ if (envelope.len() - NONCE_END - TAG_LEN) % 16 != 0 => Err(CryptoError::Malformed(
-            "envelope ciphertext is not a multiple of 16 bytes",
-        )),
+        _ if !(envelope.len() - NONCE_END - TAG_LEN).is_multiple_of(16) => Err(
+            CryptoError::Malformed("envelope ciphertext is not a multiple of 16 bytes"),
+        ),
         [version, a, b, c, d, ..] => Ok(EnvelopeHeader {
             version: *version,
             key_id: u32::from_be_bytes([*a, *b, *c, *d]),
