@@ -33,6 +33,7 @@
 #![forbid(unsafe_code, unused_must_use)]
 #![deny(missing_docs, unreachable_pub, trivial_casts, unused_qualifications)]
 
+pub mod audit;
 pub mod crypto;
 pub mod domain;
 mod error;
