@@ -46,6 +46,7 @@ pub mod types {
 }
 mod inventory;
 mod keyring;
+pub mod metrics;
 mod store;
 
 pub use domain::{
