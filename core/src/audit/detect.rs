@@ -188,6 +188,18 @@ pub struct DetectorConfig {
     pub source_ips_max: u64,
 }
 
+/// 09:00, checked at compile time.
+const OPENING: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {
+    Some(time) => time,
+    None => panic!("09:00 is a time of day"),
+};
+
+/// 17:00, checked at compile time.
+const CLOSING: NaiveTime = match NaiveTime::from_hms_opt(17, 0, 0) {
+    Some(time) => time,
+    None => panic!("17:00 is a time of day"),
+};
+
 impl Default for DetectorConfig {
     fn default() -> Self {
         DetectorConfig {
@@ -199,8 +211,8 @@ impl Default for DetectorConfig {
             off_hours_ratio: 0.5,
             off_hours_min_accesses: 5,
             time_zone: chrono_tz::America::Argentina::Buenos_Aires,
-            business_start: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN),
-            business_end: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or(NaiveTime::MIN),
+            business_start: OPENING,
+            business_end: CLOSING,
             business_days: vec![
                 Weekday::Mon,
                 Weekday::Tue,
@@ -382,9 +394,9 @@ impl Burst {
         config: &DetectorConfig,
     ) -> Anomaly {
         let who = match (actor, ip) {
-            (Some(actor), _) => format!("actor {actor}"),
-            (None, Some(ip)) => format!("address {ip}"),
-            (None, None) => "unknown source".to_owned(),
+            (Some(actor), _) => format!("by actor {actor}"),
+            (None, Some(ip)) => format!("from address {ip}"),
+            (None, None) => "from an unknown source".to_owned(),
         };
         Anomaly {
             detector: Detector::BruteForce,
@@ -395,7 +407,7 @@ impl Burst {
             last_at: self.last_at,
             count: self.densest_window,
             message: format!(
-                "{} failed logins by {who} within {} min (threshold {})",
+                "{} failed logins {who} within {} min (threshold {})",
                 self.densest_window,
                 config.brute_force_window.num_minutes(),
                 config.brute_force_min_failures

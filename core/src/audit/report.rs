@@ -102,7 +102,7 @@ impl AuditReport {
     pub fn to_json(&self) -> String {
         // Only strings, integers, sequences and structs: serialising cannot fail.
         serde_json::to_string_pretty(self)
-            .unwrap_or_else(|error| format!("{{\"error\":{:?}}}", error.to_string()))
+            .unwrap_or_else(|error| serde_json::json!({ "error": error.to_string() }).to_string())
     }
 
     /// The report as a self-contained HTML page (inline CSS, no scripts, a restrictive
