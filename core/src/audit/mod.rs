@@ -3,8 +3,16 @@
 //!
 //! This module is pure: the store appends and reads records; everything here works on values.
 
+mod detect;
 mod record;
+mod report;
 
+pub use detect::{
+    detect_brute_force, detect_decrypt_failures, detect_many_source_ips, detect_off_hours_access,
+    detect_possible_exfiltration, run_detectors, Anomaly, Detection, Detector, DetectorConfig,
+    DetectorError, DetectorFailure, Severity,
+};
 pub use record::{
     AuditEvent, EventType, RecordFields, Status, Target, GENESIS_HASH, RECORD_VERSION,
 };
+pub use report::{ActorCount, AuditReport, StatusCount, TypeCount};
