@@ -1,5 +1,6 @@
 //! The crate's error: one enum whose variants carry the precise error of each concern.
 
+use crate::audit::AuditError;
 use crate::crypto::CryptoError;
 use crate::domain::commands::CommandError;
 use crate::domain::orders::OrderError;
@@ -70,6 +71,18 @@ pub enum Error {
         /// Why.
         #[source]
         source: CryptoError,
+    },
+    /// An audit operation was refused: a malformed or foreign checkpoint, an invalid
+    /// application event.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    /// The audit record of a decrypt could not be written, so the plaintext was withheld
+    /// (fail-closed; see `OpenOptions::audit_fail_open`).
+    #[error("the audit record could not be written, so nothing was returned: {source}")]
+    AuditUnavailable {
+        /// Why the record could not be written.
+        #[source]
+        source: Box<Error>,
     },
 }
 

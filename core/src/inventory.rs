@@ -4,6 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
+use crate::audit::{
+    AppEvent, AuditEvent, Checkpoint, LegalHold, PurgeReport, Target, VerifyReport,
+};
 use crate::crypto::{FieldCipher, KdfParams, MasterSecret};
 use crate::domain::catalog::{
     CustomerIdentity, IdentityDocument, Location, NewLocation, NewProduct, NewSupplier,
@@ -20,12 +23,13 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::keyring::Keyring;
+use crate::metrics::Metrics;
 use crate::store::{
-    Connect, CriticalProduct, DashboardSummary, DraftedOrders, ErasureReceipt, FloorOutcome,
-    FloorSetup, HistoryFilter, LedgerReport, MonthlyTrend, NewCustomer, NewOrderLine, OrderReceipt,
-    OverStock, Page, ProviderStats, Recorded, RepriceReport, Repricing, StockRow, StockValue,
-    Store, StoredCustomer, SubjectKind, SupplierStock, TimelineEntry, TopOrdered, TopProduct,
-    WeeklySales,
+    AuditFailure, Connect, CriticalProduct, DashboardSummary, DraftedOrders, ErasureReceipt,
+    FloorOutcome, FloorSetup, HistoryFilter, LedgerReport, MonthlyTrend, NewCustomer, NewOrderLine,
+    OrderReceipt, OverStock, Page, ProviderStats, Recorded, RepriceReport, Repricing, StockRow,
+    StockValue, Store, StoredCustomer, SubjectKind, SupplierStock, TimelineEntry, TopOrdered,
+    TopProduct, WeeklySales,
 };
 
 /// How to open an [`Inventory`].
@@ -46,6 +50,8 @@ pub struct OpenOptions {
     minimum_margin: Decimal,
     max_connections: u32,
     kdf: KdfParams,
+    metrics: Metrics,
+    audit_failure: AuditFailure,
 }
 
 impl OpenOptions {
@@ -60,6 +66,8 @@ impl OpenOptions {
             minimum_margin: DEFAULT_MINIMUM_MARGIN,
             max_connections: 8,
             kdf: KdfParams::default(),
+            metrics: Metrics::noop(),
+            audit_failure: AuditFailure::FailClosed,
         })
     }
 
@@ -103,6 +111,22 @@ impl OpenOptions {
     /// iterations); an existing store keeps the count stored with its keyring.
     pub fn kdf(mut self, kdf: KdfParams) -> Self {
         self.kdf = kdf;
+        self
+    }
+
+    /// Where the handle's measurements go (default: nowhere, at no cost). Use
+    /// [`Metrics::with_prometheus`] for the built-in registry behind
+    /// [`Inventory::metrics_text`], and [`Metrics::also`] to add a sink of your own.
+    pub fn metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Lets decrypts of stored personal data return their plaintext even when their audit
+    /// record cannot be written, counting each lost record in `inventario_audit_dropped_total`.
+    /// The default is fail-closed: no record, no plaintext.
+    pub fn audit_fail_open(mut self) -> Self {
+        self.audit_failure = AuditFailure::FailOpen;
         self
     }
 }
@@ -163,6 +187,8 @@ impl Inventory {
             max_connections: options.max_connections,
             secret: &master,
             kdf: options.kdf,
+            metrics: options.metrics,
+            audit_failure: options.audit_failure,
         })
         .await?;
         Ok(Inventory {
@@ -173,9 +199,29 @@ impl Inventory {
         })
     }
 
-    /// The actor recorded on commands that do not name another.
+    /// The actor recorded on every audit record of this handle.
     pub fn actor(&self) -> &Actor {
         &self.actor
+    }
+
+    /// The same store acting as another actor, for one call or many: a cheap clone that shares
+    /// the pool. Use it when one service handle serves several authenticated users.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), inventario_core::Error> {
+    /// # use inventario_core::{crypto::MasterKey, Inventory, NewLocation};
+    /// let inv = Inventory::open("sqlite::memory:", MasterKey::generate().into(), "api").await?;
+    /// inv.acting_as("maria@almacen")?.create_location(NewLocation::new("DEP", "Depósito")).await?;
+    /// let last = inv.audit_events_after(0, 10).await?.pop().unwrap();
+    /// assert_eq!(last.actor, "maria@almacen");
+    /// # Ok(()) }
+    /// ```
+    pub fn acting_as(&self, actor: &str) -> Result<Inventory> {
+        Ok(Inventory {
+            actor: Actor::parse(actor)?,
+            ..self.clone()
+        })
     }
 
     /// The time zone whose days the date-range queries use.
@@ -195,9 +241,81 @@ impl Inventory {
             .date_naive()
     }
 
+    /// Appends an event of the application's own to the audit chain (a failed login, an
+    /// export, an access request, or a name of its own); returns its `seq`. Put a source
+    /// address in `detail.ip` for the detectors, and never a personal value.
+    pub async fn record_audit_event(&self, event: AppEvent) -> Result<u64> {
+        self.store.record_app_event(&self.actor, event).await
+    }
+
+    /// Audit records written in `[from, to)`, in `seq` order.
+    pub async fn audit_events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<AuditEvent>> {
+        self.store.audit_events_between(from, to).await
+    }
+
+    /// At most `limit` audit records after `seq`, in order (for paging or tailing the log).
+    pub async fn audit_events_after(&self, seq: u64, limit: u32) -> Result<Vec<AuditEvent>> {
+        self.store.audit_events_after(seq, limit).await
+    }
+
+    /// Recomputes the audit chain and reports the first record that is not as written, with
+    /// what was done to it. With a pinned checkpoint, also proves the chain still contains it
+    /// (else [`TamperKind::Fork`](crate::audit::TamperKind::Fork)) and checks only what
+    /// follows; a checkpoint of another store is refused with
+    /// [`AuditError::ForeignCheckpoint`](crate::audit::AuditError::ForeignCheckpoint).
+    pub async fn verify_audit(&self, since: Option<&Checkpoint>) -> Result<VerifyReport> {
+        self.store.verify_audit(since).await
+    }
+
+    /// Signs the chain's current head with the store's Ed25519 key. Export it with
+    /// [`Checkpoint::to_text`] and keep it where the store's administrators cannot edit it.
+    pub async fn audit_checkpoint(&self) -> Result<Checkpoint> {
+        self.store.audit_checkpoint().await
+    }
+
+    /// Purges audit records written before `cutoff`: the oldest contiguous range, stopping at
+    /// the first record under a legal hold, followed by a `RETENTION_PURGE` record that keeps
+    /// the chain verifiable. Idempotent: nothing left to purge writes nothing.
+    pub async fn purge_audit(&self, cutoff: DateTime<Utc>) -> Result<PurgeReport> {
+        self.store.purge_audit(cutoff, &self.actor).await
+    }
+
+    /// Places a legal hold: audit records about `target` (an empty key holds the whole
+    /// table) are kept until it is lifted.
+    pub async fn place_legal_hold(&self, target: Target, reason: &str) -> Result<LegalHold> {
+        self.store
+            .place_legal_hold(target, reason, &self.actor)
+            .await
+    }
+
+    /// Lifts a legal hold.
+    pub async fn lift_legal_hold(&self, id: i64) -> Result<LegalHold> {
+        self.store.lift_legal_hold(id, &self.actor).await
+    }
+
+    /// Every legal hold, in force or lifted.
+    pub async fn legal_holds(&self) -> Result<Vec<LegalHold>> {
+        self.store.legal_holds().await
+    }
+
+    /// The built-in Prometheus registry's text exposition, when the handle was opened with
+    /// [`Metrics::with_prometheus`] (or one was added); `None` otherwise.
+    pub fn metrics_text(&self) -> Option<String> {
+        self.store.metrics().render_prometheus()
+    }
+
+    /// The handle's metrics, to record measurements of your own code next to ours.
+    pub fn metrics(&self) -> &Metrics {
+        self.store.metrics()
+    }
+
     /// The store's keyring: rotation, scopes, blind indexes.
     pub fn keyring(&self) -> Keyring {
-        Keyring::from_store(self.store.clone())
+        Keyring::from_store(self.store.clone(), self.actor.clone())
     }
 
     /// A cipher for fields of your own tables, with the store's keys.
@@ -215,7 +333,7 @@ impl Inventory {
     /// Creates a customer; their names, document and contact are sealed under a data key of
     /// their own (scope `customer:<id>`), with blind indexes on the document and the email.
     pub async fn create_customer(&self, customer: NewCustomer) -> Result<StoredCustomer> {
-        self.store.create_customer(customer).await
+        self.store.create_customer(customer, &self.actor).await
     }
 
     /// A customer's commercial terms (no personal data, nothing decrypted).
@@ -223,10 +341,35 @@ impl Inventory {
         self.store.customer(id).await
     }
 
-    /// Decrypts a customer's identity and contact. `None` for an unknown id; once the customer
-    /// is erased, the error's [`Error::crypto`] is `KeyDestroyed`.
+    /// Decrypts a customer's identity and contact, after recording the access
+    /// (`ENCRYPTED_DATA_DECRYPT`) in the audit log: if that record cannot be written the
+    /// plaintext is withheld ([`Error::AuditUnavailable`]) unless the handle was opened
+    /// fail-open. `None` for an unknown id; once the customer is erased, the error's
+    /// [`Error::crypto`] is `KeyDestroyed` (and `DECRYPT_FAILED` is recorded).
     pub async fn customer_identity(&self, id: CustomerId) -> Result<Option<CustomerIdentity>> {
-        self.store.customer_identity(id).await
+        let read = self.store.customer_identity(id, &self.actor).await;
+        self.audit_failure(read).await
+    }
+
+    /// Decrypts several customers' identities with one audit record for the batch (listing
+    /// the rows); an unknown id gives `None` in its place.
+    pub async fn customer_identities(
+        &self,
+        ids: &[CustomerId],
+    ) -> Result<Vec<Option<CustomerIdentity>>> {
+        let read = self.store.customer_identities(ids, &self.actor).await;
+        self.audit_failure(read).await
+    }
+
+    /// Records `DECRYPT_FAILED` when a read failed on a stored field that did not decrypt, and
+    /// passes the result on.
+    async fn audit_failure<T>(&self, result: Result<T>) -> Result<T> {
+        match result {
+            Err(error @ Error::Field { .. }) => {
+                Err(self.store.audit_decrypt_failure(&self.actor, error).await)
+            }
+            other => other,
+        }
     }
 
     /// Customers with this identity document (through its blind index; DNI, CUIT and CUIL
@@ -235,12 +378,14 @@ impl Inventory {
         &self,
         document: &IdentityDocument,
     ) -> Result<Vec<StoredCustomer>> {
-        self.store.find_customers_by_document(document).await
+        let result = self.store.find_customers_by_document(document).await;
+        self.audit_failure(result).await
     }
 
     /// Customers with this email (trimmed, case-insensitive, through its blind index).
     pub async fn find_customer_by_email(&self, email: &str) -> Result<Vec<StoredCustomer>> {
-        self.store.find_customers_by_email(email).await
+        let result = self.store.find_customers_by_email(email).await;
+        self.audit_failure(result).await
     }
 
     /// Replaces a supplier's contact data, sealed under the supplier's own key.
@@ -249,62 +394,76 @@ impl Inventory {
         id: SupplierId,
         contact: &SupplierContact,
     ) -> Result<()> {
-        self.store.set_supplier_contact(id, contact).await
+        let result = self
+            .store
+            .set_supplier_contact(id, contact, &self.actor)
+            .await;
+        self.audit_failure(result).await
     }
 
     /// Decrypts a supplier's contact data (`None` for an unknown supplier).
     pub async fn supplier_contact(&self, id: SupplierId) -> Result<Option<SupplierContact>> {
-        self.store.supplier_contact(id).await
+        let read = self.store.supplier_contact(id, &self.actor).await;
+        self.audit_failure(read).await
     }
 
     /// The supplier with this CUIT, through its blind index.
     pub async fn find_supplier_by_cuit(&self, cuit: &Cuit) -> Result<Option<Supplier>> {
-        self.store.find_supplier_by_cuit(cuit).await
+        let result = self.store.find_supplier_by_cuit(cuit).await;
+        self.audit_failure(result).await
     }
 
     /// Crypto-shreds one customer or supplier: destroys their data key (their sealed fields
     /// then fail with `KeyDestroyed` for good) and removes their blind indexes, in one
     /// transaction. Commercial records that name them by id (movements, orders) stay.
     pub async fn erase_subject(&self, kind: SubjectKind, id: i64) -> Result<ErasureReceipt> {
-        self.store.erase_subject(kind, id).await
+        let result = self.store.erase_subject(kind, id, &self.actor).await;
+        self.audit_failure(result).await
     }
 
     // --- catalogue -----------------------------------------------------------------------
 
     /// Creates a location; its code must be new in the tenant.
     pub async fn create_location(&self, location: NewLocation) -> Result<Location> {
-        self.store.create_location(location).await
+        let result = self.store.create_location(location, &self.actor).await;
+        self.audit_failure(result).await
     }
 
     /// Every location, by code.
     pub async fn locations(&self) -> Result<Vec<Location>> {
-        self.store.locations().await
+        let result = self.store.locations().await;
+        self.audit_failure(result).await
     }
 
     /// The location with `code`, if any.
     pub async fn location_by_code(&self, code: &str) -> Result<Option<Location>> {
-        self.store.location_by_code(code).await
+        let result = self.store.location_by_code(code).await;
+        self.audit_failure(result).await
     }
 
     /// Creates a supplier; its code must be new in the tenant. A new default supplier replaces
     /// the previous default.
     pub async fn create_supplier(&self, supplier: NewSupplier) -> Result<Supplier> {
-        self.store.create_supplier(supplier).await
+        let result = self.store.create_supplier(supplier, &self.actor).await;
+        self.audit_failure(result).await
     }
 
     /// Every supplier, by code.
     pub async fn suppliers(&self) -> Result<Vec<Supplier>> {
-        self.store.suppliers().await
+        let result = self.store.suppliers().await;
+        self.audit_failure(result).await
     }
 
     /// The supplier with `id`, if any.
     pub async fn supplier(&self, id: SupplierId) -> Result<Option<Supplier>> {
-        self.store.supplier(id).await
+        let result = self.store.supplier(id).await;
+        self.audit_failure(result).await
     }
 
     /// The supplier with `code`, if any.
     pub async fn supplier_by_code(&self, code: &str) -> Result<Option<Supplier>> {
-        self.store.supplier_by_code(code).await
+        let result = self.store.supplier_by_code(code).await;
+        self.audit_failure(result).await
     }
 
     /// Creates a product, with its initial stock as one `InitialStock` movement.
@@ -321,47 +480,56 @@ impl Inventory {
     /// Creates every product or none (a duplicated SKU anywhere creates nothing); the error
     /// names the failing line.
     pub async fn create_products(&self, products: Vec<NewProduct>) -> Result<Vec<Product>> {
-        self.store.create_products(products, &self.actor).await
+        let result = self.store.create_products(products, &self.actor).await;
+        self.audit_failure(result).await
     }
 
     /// The product with `id`, active or not.
     pub async fn product(&self, id: ProductId) -> Result<Option<Product>> {
-        self.store.product(id).await
+        let result = self.store.product(id).await;
+        self.audit_failure(result).await
     }
 
     /// The product with `sku`, active or not.
     pub async fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>> {
-        self.store.product_by_sku(sku).await
+        let result = self.store.product_by_sku(sku).await;
+        self.audit_failure(result).await
     }
 
     /// The product with `barcode`, active or not.
     pub async fn product_by_barcode(&self, barcode: &Barcode) -> Result<Option<Product>> {
-        self.store.product_by_barcode(barcode).await
+        let result = self.store.product_by_barcode(barcode).await;
+        self.audit_failure(result).await
     }
 
     /// Products by SKU; inactive ones only when asked.
     pub async fn products(&self, include_inactive: bool) -> Result<Vec<Product>> {
-        self.store.products(include_inactive).await
+        let result = self.store.products(include_inactive).await;
+        self.audit_failure(result).await
     }
 
     /// Changes a product's fields (never its stock). SKU and barcode stay unique; price changes
     /// write price history; a sale price below the minimum margin over the average cost is
     /// refused unless `changes.force_below_margin`.
     pub async fn update_product(&self, id: ProductId, changes: &ProductChanges) -> Result<Product> {
-        self.store
+        let result = self
+            .store
             .update_product(id, changes, self.minimum_margin, &self.actor)
-            .await
+            .await;
+        self.audit_failure(result).await
     }
 
     /// Deactivates a product that has no stock anywhere and no active reservation. Products are
     /// never deleted: their ledger stays.
     pub async fn deactivate_product(&self, id: ProductId) -> Result<Product> {
-        self.store.deactivate_product(id).await
+        let result = self.store.deactivate_product(id, &self.actor).await;
+        self.audit_failure(result).await
     }
 
     /// A product's price history, oldest first.
     pub async fn price_history(&self, product: ProductId) -> Result<Vec<PriceChange>> {
-        self.store.price_history(product).await
+        let result = self.store.price_history(product).await;
+        self.audit_failure(result).await
     }
 
     // --- stock commands ------------------------------------------------------------------
@@ -384,7 +552,8 @@ impl Inventory {
     /// Records every movement or none, in one transaction. The error names the failing line
     /// (from 0) and the rule it broke.
     pub async fn record_movements(&self, requests: &[MovementRequest]) -> Result<Vec<Recorded>> {
-        self.store.record(requests, &self.actor).await
+        let result = self.store.record(requests, &self.actor).await;
+        self.audit_failure(result).await
     }
 
     /// Holds `quantity` of available stock for an order or a customer, until `expires_at` or
@@ -397,7 +566,8 @@ impl Inventory {
         reference: Option<&str>,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<Reservation> {
-        self.store
+        let result = self
+            .store
             .reserve(
                 product,
                 location,
@@ -406,17 +576,20 @@ impl Inventory {
                 expires_at,
                 &self.actor,
             )
-            .await
+            .await;
+        self.audit_failure(result).await
     }
 
     /// Releases what is left of a reservation.
     pub async fn release_reservation(&self, id: ReservationId) -> Result<Reservation> {
-        self.store.release_reservation(id).await
+        let result = self.store.release_reservation(id, &self.actor).await;
+        self.audit_failure(result).await
     }
 
     /// Reservations, of one product or all, in creation order.
     pub async fn reservations(&self, product: Option<ProductId>) -> Result<Vec<Reservation>> {
-        self.store.reservations(product).await
+        let result = self.store.reservations(product).await;
+        self.audit_failure(result).await
     }
 
     /// Reprices a category or every active product with `calculator`, in one transaction.
@@ -427,9 +600,11 @@ impl Inventory {
         request: &Repricing,
         calculator: &dyn PriceCalculator,
     ) -> Result<RepriceReport> {
-        self.store
+        let result = self
+            .store
             .reprice(request, calculator, self.minimum_margin, &self.actor)
-            .await
+            .await;
+        self.audit_failure(result).await
     }
 
     // --- suppliers and the shop floor ----------------------------------------------------
@@ -441,14 +616,16 @@ impl Inventory {
         product_name: &str,
         category: Option<&str>,
     ) -> Result<Option<(SupplierId, Assignment)>> {
-        self.store.assign_supplier(product_name, category).await
+        let result = self.store.assign_supplier(product_name, category).await;
+        self.audit_failure(result).await
     }
 
     /// Creates the 12 legacy suppliers (BC, CO, Q, FA, LS, ACE, TER, LV, FR, MU, GA, MAX) that
     /// are not there yet, with their brand and category lists; returns the ones created. An
     /// existing default supplier stays the default.
     pub async fn load_legacy_suppliers(&self) -> Result<Vec<Supplier>> {
-        self.store.load_legacy_suppliers().await
+        let result = self.store.load_legacy_suppliers(&self.actor).await;
+        self.audit_failure(result).await
     }
 
     /// Runs a shop-floor command as staff type it ("Pedir Coca Cola x 6", "Dejé 4 bananas del
@@ -462,9 +639,11 @@ impl Inventory {
         setup: &FloorSetup,
         idempotency_key: Option<&str>,
     ) -> Result<FloorOutcome> {
-        self.store
+        let result = self
+            .store
             .run_command(text, setup, idempotency_key, &self.actor)
-            .await
+            .await;
+        self.audit_failure(result).await
     }
 
     // --- purchase orders -----------------------------------------------------------------
@@ -476,28 +655,40 @@ impl Inventory {
         lines: &[NewOrderLine],
         expected_date: Option<NaiveDate>,
     ) -> Result<PurchaseOrder> {
-        self.store
+        let result = self
+            .store
             .create_order(supplier, lines, expected_date, &self.actor)
-            .await
+            .await;
+        self.audit_failure(result).await
     }
 
     /// Turns the reorder suggestions of `on` into draft orders, one per supplier, in one call.
     /// Products without a supplier are returned as `unassigned`. Quantities already on open
     /// orders are not suggested again.
     pub async fn draft_orders(&self, on: NaiveDate) -> Result<DraftedOrders> {
-        self.store
+        let result = self
+            .store
             .draft_orders(&self.seasonal_factors, on, &self.actor)
-            .await
+            .await;
+        self.audit_failure(result).await
     }
 
     /// Sends a draft order to its supplier.
     pub async fn send_order(&self, id: OrderId) -> Result<PurchaseOrder> {
-        self.store.transition_order(id, OrderAction::Send).await
+        let result = self
+            .store
+            .transition_order(id, OrderAction::Send, &self.actor)
+            .await;
+        self.audit_failure(result).await
     }
 
     /// Cancels an open order; what already arrived stays received.
     pub async fn cancel_order(&self, id: OrderId) -> Result<PurchaseOrder> {
-        self.store.transition_order(id, OrderAction::Cancel).await
+        let result = self
+            .store
+            .transition_order(id, OrderAction::Cancel, &self.actor)
+            .await;
+        self.audit_failure(result).await
     }
 
     /// Receives goods against a sent order, fully or partly, at `location`. Each line becomes a
@@ -510,19 +701,23 @@ impl Inventory {
         location: LocationId,
         lines: &[LineReceipt],
     ) -> Result<OrderReceipt> {
-        self.store
+        let result = self
+            .store
             .receive_order(id, location, lines, &self.actor)
-            .await
+            .await;
+        self.audit_failure(result).await
     }
 
     /// The order with `id`, if any.
     pub async fn order(&self, id: OrderId) -> Result<Option<PurchaseOrder>> {
-        self.store.order(id).await
+        let result = self.store.order(id).await;
+        self.audit_failure(result).await
     }
 
     /// Orders, newest first, optionally only those in `status`.
     pub async fn orders(&self, status: Option<OrderStatus>) -> Result<Vec<PurchaseOrder>> {
-        self.store.orders(status).await
+        let result = self.store.orders(status).await;
+        self.audit_failure(result).await
     }
 
     // --- queries -------------------------------------------------------------------------
@@ -533,27 +728,33 @@ impl Inventory {
         product: Option<ProductId>,
         location: Option<LocationId>,
     ) -> Result<Vec<StockRow>> {
-        self.store.stock(product, location).await
+        let result = self.store.stock(product, location).await;
+        self.audit_failure(result).await
     }
 
     /// Products at or below their seasonal minimum on `on`, most urgent first, with threshold
     /// and deficit.
     pub async fn critical_products(&self, on: NaiveDate) -> Result<Vec<CriticalProduct>> {
-        self.store
+        let result = self
+            .store
             .critical_products(&self.seasonal_factors, on)
-            .await
+            .await;
+        self.audit_failure(result).await
     }
 
     /// Products at or above their maximum stock.
     pub async fn over_stock(&self) -> Result<Vec<OverStock>> {
-        self.store.over_stock().await
+        let result = self.store.over_stock().await;
+        self.audit_failure(result).await
     }
 
     /// What to order on `on`, grouped by supplier.
     pub async fn reorder_suggestions(&self, on: NaiveDate) -> Result<Vec<SupplierReorder>> {
-        self.store
+        let result = self
+            .store
             .reorder_suggestions(&self.seasonal_factors, on)
-            .await
+            .await;
+        self.audit_failure(result).await
     }
 
     /// Movement history, newest first, filtered, `limit` (1–1000) at a time; pass the page's
@@ -564,60 +765,72 @@ impl Inventory {
         before: Option<MovementId>,
         limit: u32,
     ) -> Result<Page<Movement>> {
-        self.store.history(filter, before, limit).await
+        let result = self.store.history(filter, before, limit).await;
+        self.audit_failure(result).await
     }
 
     /// The stock's value at weighted-average cost.
     pub async fn stock_value(&self) -> Result<StockValue> {
-        self.store.stock_value().await
+        let result = self.store.stock_value().await;
+        self.audit_failure(result).await
     }
 
     /// The `limit` products with most units sold in `range`.
     pub async fn top_sold(&self, range: DateRange, limit: usize) -> Result<Vec<TopProduct>> {
-        self.store.top_sold(range, limit).await
+        let result = self.store.top_sold(range, limit).await;
+        self.audit_failure(result).await
     }
 
     /// The dashboard's headline numbers as of `on`: active suppliers, orders and units ordered
     /// in the last 30 days, movements in the last 7, the top supplier and products below minimum.
     pub async fn dashboard_summary(&self, on: NaiveDate) -> Result<DashboardSummary> {
-        self.store
+        let result = self
+            .store
             .dashboard_summary(&self.seasonal_factors, on)
-            .await
+            .await;
+        self.audit_failure(result).await
     }
 
     /// Ordering statistics per supplier, by code.
     pub async fn provider_stats(&self) -> Result<Vec<ProviderStats>> {
-        self.store.provider_stats().await
+        let result = self.store.provider_stats().await;
+        self.audit_failure(result).await
     }
 
     /// The `limit` products with most units on orders created in `range`.
     pub async fn top_ordered(&self, range: DateRange, limit: usize) -> Result<Vec<TopOrdered>> {
-        self.store.top_ordered(range, limit).await
+        let result = self.store.top_ordered(range, limit).await;
+        self.audit_failure(result).await
     }
 
     /// Receipts, sales and orders per calendar month in `range`.
     pub async fn monthly_trends(&self, range: DateRange) -> Result<Vec<MonthlyTrend>> {
-        self.store.monthly_trends(range).await
+        let result = self.store.monthly_trends(range).await;
+        self.audit_failure(result).await
     }
 
     /// Real stock on hand and its value, by supplier.
     pub async fn stock_by_supplier(&self) -> Result<Vec<SupplierStock>> {
-        self.store.stock_by_supplier().await
+        let result = self.store.stock_by_supplier().await;
+        self.audit_failure(result).await
     }
 
     /// Movements per day and kind in `range`.
     pub async fn timeline(&self, range: DateRange) -> Result<Vec<TimelineEntry>> {
-        self.store.timeline(range).await
+        let result = self.store.timeline(range).await;
+        self.audit_failure(result).await
     }
 
     /// Units sold per ISO week in `range`.
     pub async fn weekly_sales(&self, range: DateRange) -> Result<Vec<WeeklySales>> {
-        self.store.weekly_sales(range).await
+        let result = self.store.weekly_sales(range).await;
+        self.audit_failure(result).await
     }
 
     /// Replays the ledger (of one product, or all) and compares it with the balances.
     pub async fn verify_ledger(&self, product: Option<ProductId>) -> Result<LedgerReport> {
-        self.store.verify_ledger(product).await
+        let result = self.store.verify_ledger(product).await;
+        self.audit_failure(result).await
     }
 
     /// Makes the ledger agree with a balance that disagrees with it, through one compensating
@@ -628,7 +841,8 @@ impl Inventory {
         product: ProductId,
         location: LocationId,
     ) -> Result<Option<Movement>> {
-        self.store.repair(product, location, &self.actor).await
+        let result = self.store.repair(product, location, &self.actor).await;
+        self.audit_failure(result).await
     }
 
     /// Ledger rows after `cursor` (from the start with `None`), oldest first: the change feed.
@@ -637,6 +851,7 @@ impl Inventory {
         cursor: Option<MovementId>,
         limit: u32,
     ) -> Result<Vec<Movement>> {
-        self.store.movements_since(cursor, limit).await
+        let result = self.store.movements_since(cursor, limit).await;
+        self.audit_failure(result).await
     }
 }

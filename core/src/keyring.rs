@@ -3,10 +3,16 @@
 
 use chrono_tz::Tz;
 
+use serde_json::json;
+
+use crate::audit::EventType;
 use crate::crypto::{FieldCipher, KdfParams, KeyPurpose, KeyRecord, MasterSecret};
-use crate::domain::TenantId;
+use crate::domain::{Actor, TenantId};
 use crate::error::Result;
-use crate::store::{Connect, KeyChanges, ReencryptProgress, ReencryptReport, Store};
+use crate::metrics::Metrics;
+use crate::store::{
+    AuditFailure, Connect, Entry, KeyChanges, ReencryptProgress, ReencryptReport, Store,
+};
 
 /// How to open a [`Keyring`] on its own.
 ///
@@ -22,6 +28,8 @@ use crate::store::{Connect, KeyChanges, ReencryptProgress, ReencryptReport, Stor
 pub struct KeyringOptions {
     tenant: TenantId,
     kdf: KdfParams,
+    actor: Actor,
+    metrics: Metrics,
 }
 
 impl Default for KeyringOptions {
@@ -29,9 +37,14 @@ impl Default for KeyringOptions {
         KeyringOptions {
             tenant: TenantId::default_tenant(),
             kdf: KdfParams::default(),
+            actor: Actor::parse(DEFAULT_KEYRING_ACTOR).expect("a valid actor name"),
+            metrics: Metrics::noop(),
         }
     }
 }
+
+/// The actor a standalone keyring records on key operations unless told another.
+pub const DEFAULT_KEYRING_ACTOR: &str = "keyring";
 
 impl KeyringOptions {
     /// The tenant whose keys to open (default `default`).
@@ -44,6 +57,19 @@ impl KeyringOptions {
     /// iterations). An existing keyring keeps the count stored with it.
     pub fn kdf(mut self, kdf: KdfParams) -> Self {
         self.kdf = kdf;
+        self
+    }
+
+    /// Who the key operations' audit records name (default [`DEFAULT_KEYRING_ACTOR`]): the
+    /// operator or service, from your authentication.
+    pub fn actor(mut self, actor: &str) -> Result<Self> {
+        self.actor = Actor::parse(actor)?;
+        Ok(self)
+    }
+
+    /// Where the keyring's measurements go (default: nowhere).
+    pub fn metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
         self
     }
 }
@@ -99,6 +125,7 @@ pub struct DataKeyRotation {
 #[derive(Clone, Debug)]
 pub struct Keyring {
     store: Store,
+    actor: Actor,
 }
 
 impl Keyring {
@@ -121,13 +148,18 @@ impl Keyring {
             max_connections: 4,
             secret: &master,
             kdf: options.kdf,
+            metrics: options.metrics,
+            audit_failure: AuditFailure::default(),
         })
         .await?;
-        Ok(Keyring { store })
+        Ok(Keyring {
+            store,
+            actor: options.actor,
+        })
     }
 
-    pub(crate) fn from_store(store: Store) -> Keyring {
-        Keyring { store }
+    pub(crate) fn from_store(store: Store, actor: Actor) -> Keyring {
+        Keyring { store, actor }
     }
 
     /// A cipher for fields of your own tables, sealing under the `global` data key.
@@ -175,9 +207,13 @@ impl Keyring {
             .store
             .create_key(&mut tx, purpose, scope, &mut changes)
             .await?;
-        tx.commit().await?;
+        let id = key.record().id;
+        let entry = Entry::new(EventType::KeyCreated, "crypto_keys", id)
+            .key(Some(id))
+            .detail(json!({ "purpose": purpose.as_str(), "scope": scope }));
+        self.store.commit_audited(tx, &self.actor, entry).await?;
         changes.apply(self.store.keys());
-        Ok(key.record().id)
+        Ok(id)
     }
 
     /// Rewraps every key under a new master key, in one transaction; no field is re-encrypted
@@ -193,7 +229,10 @@ impl Keyring {
         new_master: MasterSecret,
         kdf: KdfParams,
     ) -> Result<MasterKeyRotation> {
-        let (mk_version, rewrapped) = self.store.rotate_master_key(&new_master, kdf).await?;
+        let (mk_version, rewrapped) = self
+            .store
+            .rotate_master_key(&new_master, kdf, &self.actor)
+            .await?;
         Ok(MasterKeyRotation {
             mk_version,
             rewrapped,
@@ -203,7 +242,7 @@ impl Keyring {
     /// Makes a new data key active for `scope`; the old ones only decrypt from now on. New
     /// writes use the new key at once; run [`Keyring::reencrypt`] to move stored fields.
     pub async fn rotate_data_key(&self, scope: &str) -> Result<DataKeyRotation> {
-        let (key_id, job_id) = self.store.rotate_data_key(scope).await?;
+        let (key_id, job_id) = self.store.rotate_data_key(scope, &self.actor).await?;
         Ok(DataKeyRotation { key_id, job_id })
     }
 
@@ -215,7 +254,9 @@ impl Keyring {
         batch: u32,
         mut progress: impl FnMut(&ReencryptProgress) + Send,
     ) -> Result<Vec<ReencryptReport>> {
-        self.store.reencrypt(batch, &mut progress).await
+        self.store
+            .reencrypt(batch, &self.actor, &mut progress)
+            .await
     }
 
     /// Destroys every data key of `scope`: whatever they sealed is unreadable for good
@@ -227,7 +268,9 @@ impl Keyring {
             .store
             .destroy_scope(&mut tx, scope, &mut changes)
             .await?;
-        tx.commit().await?;
+        let entry = Entry::new(EventType::KeyDestroyed, "crypto_keys", scope)
+            .detail(json!({ "scope": scope, "destroyed_keys": ids }));
+        self.store.commit_audited(tx, &self.actor, entry).await?;
         changes.apply(self.store.keys());
         Ok(ids)
     }

@@ -56,7 +56,9 @@ pub use domain::{
 };
 pub use error::{Error, Result, StoreError};
 pub use inventory::{Inventory, OpenOptions};
-pub use keyring::{DataKeyRotation, Keyring, KeyringOptions, MasterKeyRotation};
+pub use keyring::{
+    DataKeyRotation, Keyring, KeyringOptions, MasterKeyRotation, DEFAULT_KEYRING_ACTOR,
+};
 pub use store::{
     CriticalProduct, DashboardSummary, DraftedOrders, ErasureReceipt, FloorOutcome, FloorSetup,
     HistoryFilter, LedgerDiscrepancy, LedgerReport, MonthlyTrend, NewCustomer, NewOrderLine,

@@ -240,13 +240,14 @@ pub struct WrapInput<'a> {
     pub wrapped: &'a [u8],
 }
 
-/// The purpose a byte stands for: its code (1 data, 2 blind index, 3 audit), any other byte
-/// taken modulo 3 onto the same three.
+/// The purpose a byte stands for: its code (1 data, 2 blind index, 3 audit, 4 audit signing),
+/// any other byte taken modulo 4 onto the same four.
 pub fn purpose_of(byte: u8) -> KeyPurpose {
-    match byte % 3 {
+    match byte % 4 {
         1 => KeyPurpose::Data,
         2 => KeyPurpose::BlindIndex,
-        _ => KeyPurpose::Audit,
+        3 => KeyPurpose::Audit,
+        _ => KeyPurpose::AuditSigning,
     }
 }
 

@@ -24,7 +24,7 @@ CREATE TABLE crypto_meta (
 CREATE TABLE crypto_keys (
     tenant_id    TEXT    NOT NULL,
     key_id       INTEGER NOT NULL CHECK (key_id BETWEEN 0 AND 4294967295),
-    purpose      TEXT    NOT NULL CHECK (purpose IN ('data', 'blind_index', 'audit')),
+    purpose      TEXT    NOT NULL CHECK (purpose IN ('data', 'blind_index', 'audit', 'audit_signing')),
     scope        TEXT    NOT NULL CHECK (length(scope) BETWEEN 1 AND 200),
     status       TEXT    NOT NULL CHECK (status IN ('active', 'decrypt_only', 'destroyed')),
     mk_version   INTEGER NOT NULL CHECK (mk_version >= 1),

@@ -57,6 +57,30 @@ pub enum CryptoError {
     InvalidContext(&'static str),
 }
 
+impl CryptoError {
+    /// The variant's name, stable across versions: what audit records and bindings report
+    /// (`Malformed`, `UnsupportedVersion`, `UnknownKey`, `KeyDestroyed`, `AuthenticationFailed`,
+    /// `WrongMasterKey`, `InvalidKeyMaterial`, `TypeMismatch`, `InvalidContext`).
+    ///
+    /// ```
+    /// use inventario_core::crypto::CryptoError;
+    /// assert_eq!(CryptoError::KeyDestroyed(7).kind(), "KeyDestroyed");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CryptoError::Malformed(_) => "Malformed",
+            CryptoError::UnsupportedVersion(_) => "UnsupportedVersion",
+            CryptoError::UnknownKey(_) => "UnknownKey",
+            CryptoError::KeyDestroyed(_) => "KeyDestroyed",
+            CryptoError::AuthenticationFailed => "AuthenticationFailed",
+            CryptoError::WrongMasterKey => "WrongMasterKey",
+            CryptoError::InvalidKeyMaterial(_) => "InvalidKeyMaterial",
+            CryptoError::TypeMismatch { .. } => "TypeMismatch",
+            CryptoError::InvalidContext(_) => "InvalidContext",
+        }
+    }
+}
+
 /// The type of a plaintext field value, as recorded in its encoding.
 ///
 /// Displays in lower case: `text`, `int`, `decimal`, `bytes`, `date`.

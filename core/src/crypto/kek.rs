@@ -68,15 +68,18 @@ pub enum KeyPurpose {
     BlindIndex,
     /// The key of the audit chain's MACs.
     Audit,
+    /// The Ed25519 seed that signs audit checkpoints.
+    AuditSigning,
 }
 
 impl KeyPurpose {
-    /// The stored name: `data`, `blind_index` or `audit`.
+    /// The stored name: `data`, `blind_index`, `audit` or `audit_signing`.
     pub fn as_str(self) -> &'static str {
         match self {
             KeyPurpose::Data => "data",
             KeyPurpose::BlindIndex => "blind_index",
             KeyPurpose::Audit => "audit",
+            KeyPurpose::AuditSigning => "audit_signing",
         }
     }
 
@@ -92,16 +95,18 @@ impl KeyPurpose {
             "data" => Some(KeyPurpose::Data),
             "blind_index" => Some(KeyPurpose::BlindIndex),
             "audit" => Some(KeyPurpose::Audit),
+            "audit_signing" => Some(KeyPurpose::AuditSigning),
             _ => None,
         }
     }
 
-    /// The byte that stands for the purpose in the wrapping's AAD: 1, 2 or 3.
+    /// The byte that stands for the purpose in the wrapping's AAD: 1, 2, 3 or 4.
     pub fn code(self) -> u8 {
         match self {
             KeyPurpose::Data => 1,
             KeyPurpose::BlindIndex => 2,
             KeyPurpose::Audit => 3,
+            KeyPurpose::AuditSigning => 4,
         }
     }
 }
@@ -510,6 +515,7 @@ mod tests {
             (KeyPurpose::Data, "data", 1),
             (KeyPurpose::BlindIndex, "blind_index", 2),
             (KeyPurpose::Audit, "audit", 3),
+            (KeyPurpose::AuditSigning, "audit_signing", 4),
         ] {
             assert_eq!(purpose.as_str(), name);
             assert_eq!(KeyPurpose::parse(name), Some(purpose));

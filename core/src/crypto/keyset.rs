@@ -357,7 +357,7 @@ impl KeySet {
         let unwrapped = match entry.record.purpose {
             KeyPurpose::Data => Unwrapped::Data(Arc::new(DataKey::new(id, &material))),
             KeyPurpose::BlindIndex => Unwrapped::Blind(Arc::new(BlindIndexKey::new(&material))),
-            KeyPurpose::Audit => Unwrapped::Audit(Arc::new(material)),
+            KeyPurpose::Audit | KeyPurpose::AuditSigning => Unwrapped::Audit(Arc::new(material)),
         };
         entry.unwrapped = Some(unwrapped.clone());
         Ok(unwrapped)
@@ -403,7 +403,19 @@ impl KeySet {
 
     /// The audit key's material, if one was created.
     pub fn audit_key(&self) -> Result<Option<Arc<KeyMaterial>>, CryptoError> {
-        let Some(id) = self.active_id(KeyPurpose::Audit, GLOBAL_SCOPE) else {
+        self.global_material(KeyPurpose::Audit)
+    }
+
+    /// The seed of the audit checkpoints' Ed25519 signing key, if one was created.
+    pub fn audit_signing_key(&self) -> Result<Option<Arc<KeyMaterial>>, CryptoError> {
+        self.global_material(KeyPurpose::AuditSigning)
+    }
+
+    fn global_material(
+        &self,
+        purpose: KeyPurpose,
+    ) -> Result<Option<Arc<KeyMaterial>>, CryptoError> {
+        let Some(id) = self.active_id(purpose, GLOBAL_SCOPE) else {
             return Ok(None);
         };
         match self.unwrapped(id)? {

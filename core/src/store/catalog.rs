@@ -11,7 +11,9 @@ use super::codec::{self, json_list, micros};
 use super::fields::{PRICE_HISTORY_COST, PRODUCT_AVERAGE_COST};
 use super::keys::KeyChanges;
 use super::ledger::{CostHistory, RowMeta, Tx};
+use super::Entry;
 use super::Store;
+use crate::audit::EventType;
 use crate::crypto::KeySet;
 use crate::domain::catalog::{
     Location, NewLocation, NewProduct, NewSupplier, PriceChange, PriceKind, PriceSource, Product,
@@ -23,9 +25,14 @@ use crate::domain::{
     Actor, InUse, LocationId, ProductId, ReservationId, RuleError, StockCommand, SupplierId,
 };
 use crate::error::{Error, Result};
+use serde_json::json;
 
 impl Store {
-    pub(crate) async fn create_location(&self, location: NewLocation) -> Result<Location> {
+    pub(crate) async fn create_location(
+        &self,
+        location: NewLocation,
+        actor: &Actor,
+    ) -> Result<Location> {
         let location = location.validate()?;
         let mut tx = self.write().await?;
         let taken: Option<i64> =
@@ -49,7 +56,9 @@ impl Store {
         .bind(micros(Utc::now()))
         .fetch_one(&mut *tx)
         .await?;
-        tx.commit().await?;
+        let entry = Entry::new(EventType::LocationChange, "locations", id)
+            .detail(json!({ "action": "create", "code": location.code }));
+        self.commit_audited(tx, actor, entry).await?;
         Ok(Location {
             id: LocationId(id),
             code: location.code,
@@ -83,14 +92,22 @@ impl Store {
         .await
     }
 
-    pub(crate) async fn create_supplier(&self, supplier: NewSupplier) -> Result<Supplier> {
+    pub(crate) async fn create_supplier(
+        &self,
+        supplier: NewSupplier,
+        actor: &Actor,
+    ) -> Result<Supplier> {
         let supplier = supplier.validate()?;
+        let with_contact = supplier.contact.is_some();
         let mut tx = self.write().await?;
         let mut changes = KeyChanges::default();
         let created = self
             .insert_supplier(&mut tx, supplier, &mut changes)
             .await?;
-        tx.commit().await?;
+        let entry = Entry::new(EventType::SupplierChange, "suppliers", created.id.0).detail(
+            json!({ "action": "create", "code": created.code, "personal_data": with_contact }),
+        );
+        self.commit_audited(tx, actor, entry).await?;
         changes.apply(self.keys());
         Ok(created)
     }
@@ -304,7 +321,21 @@ impl Store {
             }
             created.push(self.product_in(&mut tx, id).await?);
         }
-        tx.commit().await?;
+        let (first, last) = match (created.first(), created.last()) {
+            (Some(first), Some(last)) => (first.id.0, last.id.0),
+            _ => {
+                tx.commit().await?;
+                return Ok(created);
+            }
+        };
+        let key = if first == last {
+            first.to_string()
+        } else {
+            format!("{first}..={last}")
+        };
+        let entry = Entry::new(EventType::ProductChange, "products", key)
+            .detail(json!({ "action": "create", "count": created.len() }));
+        self.commit_audited(tx, actor, entry).await?;
         Ok(created)
     }
 
@@ -543,12 +574,23 @@ impl Store {
             .await?;
         }
         let updated = self.product_in(&mut tx, id).await?;
-        tx.commit().await?;
+        let price_changed = updated.sale_price != current.sale_price
+            || updated.wholesale_price != current.wholesale_price;
+        let event = if price_changed {
+            EventType::PriceChange
+        } else {
+            EventType::ProductChange
+        };
+        let entry = Entry::new(event, "products", id.0).detail(json!({
+            "action": "update",
+            "price_changed": price_changed,
+        }));
+        self.commit_audited(tx, actor, entry).await?;
         Ok(updated)
     }
 
     /// Deactivates a product with no stock anywhere and no active reservation.
-    pub(crate) async fn deactivate_product(&self, id: ProductId) -> Result<Product> {
+    pub(crate) async fn deactivate_product(&self, id: ProductId, actor: &Actor) -> Result<Product> {
         let now = Utc::now();
         let mut tx = self.write().await?;
         let current = self.product_in(&mut tx, id).await?;
@@ -609,7 +651,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let updated = self.product_in(&mut tx, id).await?;
-        tx.commit().await?;
+        let entry = Entry::new(EventType::ProductChange, "products", id.0)
+            .detail(json!({ "action": "deactivate" }));
+        self.commit_audited(tx, actor, entry).await?;
         Ok(updated)
     }
 
@@ -679,7 +723,13 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         self.save_book(&mut tx, &before, &book, now).await?;
-        tx.commit().await?;
+        let entry = Entry::new(EventType::StockReservation, "reservations", id).detail(json!({
+            "action": "reserve",
+            "product_id": product.0,
+            "location_id": location.0,
+            "quantity_milli": quantity.milli(),
+        }));
+        self.commit_audited(tx, actor, entry).await?;
         Ok(Reservation {
             id: ReservationId(id),
             product,
@@ -693,7 +743,11 @@ impl Store {
     }
 
     /// Releases what is left of an active reservation.
-    pub(crate) async fn release_reservation(&self, id: ReservationId) -> Result<Reservation> {
+    pub(crate) async fn release_reservation(
+        &self,
+        id: ReservationId,
+        actor: &Actor,
+    ) -> Result<Reservation> {
         let now = Utc::now();
         let mut tx = self.write().await?;
         let sql = format!(
@@ -740,7 +794,13 @@ impl Store {
         .bind(micros(now))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        let entry = Entry::new(EventType::StockReservation, "reservations", id.0).detail(json!({
+            "action": "release",
+            "product_id": reservation.product.0,
+            "location_id": reservation.location.0,
+            "released_milli": remaining,
+        }));
+        self.commit_audited(tx, actor, entry).await?;
         Ok(Reservation {
             status: ReservationStatus::Released,
             remaining: Quantity::from_milli(remaining),

@@ -19,7 +19,15 @@ use super::fields::{
 };
 use super::keys::KeyChanges;
 use super::ledger::Tx;
-use super::Store;
+use super::{Entry, Store};
+use crate::audit::EventType;
+use crate::domain::Actor;
+use serde_json::json;
+
+/// The fields a customer-identity read returns, as named in its audit record.
+const IDENTITY_FIELDS: &[&str] = &["names", "surname", "document", "phone", "email", "address"];
+/// The fields a supplier-contact read returns.
+const CONTACT_FIELDS: &[&str] = &["cuit", "phone", "email", "address"];
 use crate::crypto::{BlindIndexLen, KeyPurpose, Normalizer};
 use crate::domain::catalog::{
     Customer, CustomerIdentity, CustomerKind, IdentityDocument, PriceList, Supplier,
@@ -236,7 +244,11 @@ impl Store {
         ))
     }
 
-    pub(crate) async fn create_customer(&self, new: NewCustomer) -> Result<StoredCustomer> {
+    pub(crate) async fn create_customer(
+        &self,
+        new: NewCustomer,
+        actor: &Actor,
+    ) -> Result<StoredCustomer> {
         let customer = new.customer.validate()?;
         let identity = new.identity;
         if identity.names.trim().is_empty() {
@@ -327,7 +339,18 @@ impl Store {
         .bind(micros(now))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        let values = self.value_macs(&[
+            ("names", Some(identity.names.trim())),
+            ("surname", clean(&identity.surname)),
+            ("document", document.as_ref().map(|d| d.1.as_str())),
+            ("phone", clean(&identity.phone)),
+            ("email", clean(&identity.email)),
+            ("address", clean(&identity.address)),
+        ])?;
+        let entry = Entry::new(EventType::SensitiveDataModify, "customers", id)
+            .key(Some(key.record().id))
+            .detail(json!({ "action": "create", "code": customer.code, "values": values }));
+        self.commit_audited(tx, actor, entry).await?;
         changes.apply(self.keys());
         Ok(StoredCustomer {
             id: CustomerId(id),
@@ -347,11 +370,62 @@ impl Store {
         row.as_ref().map(customer_row).transpose()
     }
 
-    /// Decrypts a customer's identity: `None` for an unknown id, `KeyDestroyed` once erased.
+    /// Decrypts a customer's identity after recording the access (`ENCRYPTED_DATA_DECRYPT`):
+    /// `None` for an unknown id, `KeyDestroyed` once erased.
     pub(crate) async fn customer_identity(
         &self,
         id: CustomerId,
+        actor: &Actor,
     ) -> Result<Option<CustomerIdentity>> {
+        let Some(identity) = self.decrypt_identity(id).await? else {
+            return Ok(None);
+        };
+        let entry = self.access_entry(SubjectKind::Customer, &[id.0], IDENTITY_FIELDS);
+        self.audit_access(actor, entry).await?;
+        Ok(Some(identity))
+    }
+
+    /// Decrypts several customers' identities, recording one access for all of them; an
+    /// unknown id gives `None` in its place.
+    pub(crate) async fn customer_identities(
+        &self,
+        ids: &[CustomerId],
+        actor: &Actor,
+    ) -> Result<Vec<Option<CustomerIdentity>>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.push(self.decrypt_identity(*id).await?);
+        }
+        let read: Vec<i64> = ids
+            .iter()
+            .zip(&found)
+            .filter(|(_, f)| f.is_some())
+            .map(|(id, _)| id.0)
+            .collect();
+        if !read.is_empty() {
+            let entry = self.access_entry(SubjectKind::Customer, &read, IDENTITY_FIELDS);
+            self.audit_access(actor, entry).await?;
+        }
+        Ok(found)
+    }
+
+    /// The `ENCRYPTED_DATA_DECRYPT` record of a read of `rows` of one kind of subject: one
+    /// record, listing the row keys.
+    fn access_entry(&self, kind: SubjectKind, rows: &[i64], fields: &[&str]) -> Entry {
+        let key = match rows {
+            [only] => only.to_string(),
+            _ => String::new(),
+        };
+        let key_id = match rows {
+            [only] => self.keys().active_id(KeyPurpose::Data, &kind.scope(*only)),
+            _ => None,
+        };
+        Entry::new(EventType::EncryptedDataDecrypt, kind.table(), key)
+            .key(key_id)
+            .detail(json!({ "rows": rows.len(), "row_keys": rows, "fields": fields }))
+    }
+
+    async fn decrypt_identity(&self, id: CustomerId) -> Result<Option<CustomerIdentity>> {
         let Some(row) = self
             .subject_row(
                 SubjectKind::Customer,
@@ -447,12 +521,25 @@ impl Store {
         &self,
         id: SupplierId,
         contact: &SupplierContact,
+        actor: &Actor,
     ) -> Result<()> {
         let mut tx = self.write().await?;
         let mut changes = KeyChanges::default();
         self.write_supplier_contact(&mut tx, id, contact, &mut changes)
             .await?;
-        tx.commit().await?;
+        let values = self.value_macs(&[
+            ("cuit", contact.cuit.as_ref().map(|c| c.canonical())),
+            ("phone", clean(&contact.phone)),
+            ("email", clean(&contact.email)),
+            ("address", clean(&contact.address)),
+        ])?;
+        let entry = Entry::new(EventType::SensitiveDataModify, "suppliers", id.0)
+            .key(
+                self.keys()
+                    .active_id(KeyPurpose::Data, &SubjectKind::Supplier.scope(id.0)),
+            )
+            .detail(json!({ "action": "set_contact", "values": values }));
+        self.commit_audited(tx, actor, entry).await?;
         changes.apply(self.keys());
         Ok(())
     }
@@ -529,8 +616,22 @@ impl Store {
         Ok(())
     }
 
-    /// Decrypts a supplier's contact data: `None` for an unknown supplier.
-    pub(crate) async fn supplier_contact(&self, id: SupplierId) -> Result<Option<SupplierContact>> {
+    /// Decrypts a supplier's contact data after recording the access: `None` for an unknown
+    /// supplier.
+    pub(crate) async fn supplier_contact(
+        &self,
+        id: SupplierId,
+        actor: &Actor,
+    ) -> Result<Option<SupplierContact>> {
+        let Some(contact) = self.decrypt_contact(id).await? else {
+            return Ok(None);
+        };
+        let entry = self.access_entry(SubjectKind::Supplier, &[id.0], CONTACT_FIELDS);
+        self.audit_access(actor, entry).await?;
+        Ok(Some(contact))
+    }
+
+    async fn decrypt_contact(&self, id: SupplierId) -> Result<Option<SupplierContact>> {
         let Some(row) = self
             .subject_row(SubjectKind::Supplier, id.0, "cuit, phone, email, address")
             .await?
@@ -581,7 +682,12 @@ impl Store {
 
     /// Crypto-shreds one subject: destroys their data key(s), removes their blind indexes and
     /// marks them erased, in one transaction. Commercial records (orders, movements) stay.
-    pub(crate) async fn erase_subject(&self, kind: SubjectKind, id: i64) -> Result<ErasureReceipt> {
+    pub(crate) async fn erase_subject(
+        &self,
+        kind: SubjectKind,
+        id: i64,
+        actor: &Actor,
+    ) -> Result<ErasureReceipt> {
         let now = Utc::now();
         let mut tx = self.write().await?;
         let table = kind.table();
@@ -648,7 +754,14 @@ impl Store {
         .bind(micros(now))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        let entry = Entry::new(EventType::KeyDestroyed, table, id).detail(json!({
+            "action": "erase_subject",
+            "scope": kind.scope(id),
+            "destroyed_keys": destroyed_keys,
+            "unreadable_fields": unreadable_fields,
+            "blind_indexes_removed": blind_indexes_removed,
+        }));
+        self.commit_audited(tx, actor, entry).await?;
         changes.apply(self.keys());
         Ok(ErasureReceipt {
             kind,

@@ -6,13 +6,15 @@ use sqlx::SqliteConnection;
 
 use super::codec;
 use super::ledger::Recorded;
-use super::Store;
+use super::{Entry, Store};
+use crate::audit::EventType;
 use crate::domain::catalog::{Product, Supplier};
 use crate::domain::commands::{self, CommandError, Intent};
 use crate::domain::orders::{OrderStatus, PurchaseOrder};
 use crate::domain::suppliers::{self, Assignment, SupplierRules};
 use crate::domain::{Actor, LocationId, MovementRequest, OrderId, SupplierId};
 use crate::error::Result;
+use serde_json::json;
 
 /// Where shop-floor commands put and take goods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,7 +87,7 @@ impl Store {
     }
 
     /// Creates the legacy suppliers that are missing (by code), in one transaction.
-    pub(crate) async fn load_legacy_suppliers(&self) -> Result<Vec<Supplier>> {
+    pub(crate) async fn load_legacy_suppliers(&self, actor: &Actor) -> Result<Vec<Supplier>> {
         let mut tx = self.write().await?;
         let mut changes = super::KeyChanges::default();
         let mut created = Vec::new();
@@ -115,7 +117,18 @@ impl Store {
                 );
             }
         }
-        tx.commit().await?;
+        match (created.first(), created.last()) {
+            (Some(first), Some(last)) => {
+                let entry = Entry::new(
+                    EventType::SupplierChange,
+                    "suppliers",
+                    format!("{}..={}", first.id.0, last.id.0),
+                )
+                .detail(json!({ "action": "load_legacy", "created": created.len() }));
+                self.commit_audited(tx, actor, entry).await?;
+            }
+            _ => tx.commit().await?,
+        }
         changes.apply(self.keys());
         Ok(created)
     }
@@ -218,7 +231,14 @@ impl Store {
             }
         };
         let order = self.order_in(&mut tx, id).await?;
-        tx.commit().await?;
+        let entry =
+            Entry::new(EventType::PurchaseOrder, "purchase_orders", order.id.0).detail(json!({
+                "action": if draft.is_some() { "add_line" } else { "create" },
+                "number": order.number,
+                "product_id": product.id.0,
+                "quantity_milli": quantity.milli(),
+            }));
+        self.commit_audited(tx, actor, entry).await?;
         Ok(FloorOutcome::Ordered(order))
     }
 }

@@ -5,15 +5,18 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use serde_json::json;
 use sqlx::{Row, SqliteConnection};
 
 use super::codec::micros;
 use super::ledger::Tx;
-use super::{corrupt, Store};
+use super::{corrupt, Entry, Store};
+use crate::audit::EventType;
 use crate::crypto::{
     CryptoError, KdfParams, Kek, KeyPurpose, KeyRecord, KeySet, KeyStatus, MasterKey, MasterSecret,
     NewKey, GLOBAL_SCOPE,
 };
+use crate::domain::Actor;
 use crate::error::Result;
 
 /// How a tenant's master key is obtained, as stored in `crypto_meta`.
@@ -195,6 +198,7 @@ pub(crate) async fn open_keyset(
     for (purpose, scope) in [
         (KeyPurpose::Data, GLOBAL_SCOPE),
         (KeyPurpose::Audit, GLOBAL_SCOPE),
+        (KeyPurpose::AuditSigning, GLOBAL_SCOPE),
     ] {
         let id = next_key_id(tx, tenant).await?;
         let key = keys.new_key(id, purpose, scope)?;
@@ -375,6 +379,7 @@ impl Store {
         &self,
         new_secret: &MasterSecret,
         params: KdfParams,
+        actor: &Actor,
     ) -> Result<(u32, usize)> {
         let mut tx = self.write().await?;
         let kdf = new_kdf(new_secret, params);
@@ -414,8 +419,15 @@ impl Store {
         .bind(micros(Utc::now()))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
         let count = records.iter().filter(|r| r.wrapped.is_some()).count();
+        let entry = Entry::new(EventType::KeyRotated, "crypto_meta", "master").detail(json!({
+            "key": "master",
+            "mk_version": version,
+            "kdf": kdf.name(),
+            "rewrapped": count,
+        }));
+        self.commit_audited(tx, actor, entry).await?;
+        self.metrics.key_rotation_rewrapped(count as u64);
         self.keys.replace_kek(new_kek, version, generation, records);
         Ok((version, count))
     }

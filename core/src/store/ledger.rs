@@ -5,7 +5,10 @@
 //! ledger rows, balances, average costs, reservations, price history and idempotency rows
 //! before committing. Any refusal rolls everything back.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
+
+use serde_json::json;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, Transaction};
@@ -13,7 +16,8 @@ use sqlx::{Row, Sqlite, Transaction};
 use super::catalog::price_value;
 use super::codec::{self, corrupt, micros};
 use super::fields::{MOVEMENT_UNIT_COST, PRICE_HISTORY_COST, PRODUCT_AVERAGE_COST};
-use super::Store;
+use super::{Entry, Store};
+use crate::audit::EventType;
 use crate::domain::book::{Balance, HeldStock, LineError, LocationPolicy, ProductStock, StockBook};
 use crate::domain::catalog::{PriceKind, PriceSource};
 use crate::domain::values::{Quantity, UnitCost, UnitOfMeasure};
@@ -22,8 +26,66 @@ use crate::domain::{
     MovementRequest, ProductId, ReservationId, StockCommand,
 };
 use crate::error::{Error, Result};
+use crate::metrics::{MovementKindLabel, OpResult};
 
 pub(crate) type Tx = Transaction<'static, Sqlite>;
+
+/// The audit record of a call's new ledger rows: one for the whole call, naming the row (or
+/// the range of rows) it wrote; `None` when every line replayed an earlier call.
+pub(crate) fn movements_entry(recorded: &[Recorded]) -> Option<Entry> {
+    let fresh: Vec<&Movement> = recorded
+        .iter()
+        .filter(|r| !r.replayed)
+        .flat_map(|r| &r.movements)
+        .collect();
+    let (first, last) = (fresh.first()?, fresh.last()?);
+    if let [only] = fresh.as_slice() {
+        return Some(
+            Entry::new(EventType::StockMovement, "stock_movements", only.id.0).detail(json!({
+                "kind": only.kind.code(),
+                "product_id": only.product.0,
+                "location_id": only.location.0,
+                "quantity_milli": only.quantity.milli(),
+            })),
+        );
+    }
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for movement in &fresh {
+        *kinds.entry(movement.kind.code()).or_default() += 1;
+    }
+    Some(
+        Entry::new(
+            EventType::StockMovement,
+            "stock_movements",
+            format!("{}..={}", first.id.0, last.id.0),
+        )
+        .detail(json!({ "movements": fresh.len(), "kinds": kinds })),
+    )
+}
+
+/// The actor of a batch's audit record: the one every line names, if they agree, else the
+/// handle's.
+pub(crate) fn batch_actor<'a>(requests: &'a [MovementRequest], default: &'a Actor) -> &'a Actor {
+    let mut actors = requests.iter().map(|r| r.actor.as_ref().unwrap_or(default));
+    match actors.next() {
+        Some(first) if actors.all(|a| a == first) => first,
+        _ => default,
+    }
+}
+
+/// The metrics label of a command that wrote nothing (it was refused).
+fn command_label(command: &StockCommand) -> MovementKindLabel {
+    match command {
+        StockCommand::Receipt { .. } => MovementKindLabel::Receipt,
+        StockCommand::Sale { .. } => MovementKindLabel::Sale,
+        StockCommand::CustomerReturn { .. } | StockCommand::SupplierReturn { .. } => {
+            MovementKindLabel::Return
+        }
+        StockCommand::Loss { .. } => MovementKindLabel::Loss,
+        StockCommand::Adjustment { .. } => MovementKindLabel::Adjustment,
+        StockCommand::Transfer { .. } => MovementKindLabel::Transfer,
+    }
+}
 
 /// What one request wrote, or wrote the first time its idempotency key was used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,11 +124,53 @@ impl Store {
         requests: &[MovementRequest],
         default_actor: &Actor,
     ) -> Result<Vec<Recorded>> {
+        let started = Instant::now();
+        let outcome = self.record_audited(requests, default_actor).await;
+        let seconds = started.elapsed().as_secs_f64();
+        let metrics = self.metrics();
+        match &outcome {
+            Ok(recorded) => {
+                for movement in recorded
+                    .iter()
+                    .filter(|r| !r.replayed)
+                    .flat_map(|r| &r.movements)
+                {
+                    if movement.kind != MovementKind::TransferIn {
+                        metrics.stock_movement(movement.kind.into(), OpResult::Ok, seconds);
+                    }
+                }
+            }
+            Err(error) => {
+                let result = if error.rule().is_some() {
+                    OpResult::Refused
+                } else {
+                    OpResult::Error
+                };
+                for request in requests {
+                    metrics.stock_movement(command_label(&request.command), result, seconds);
+                }
+            }
+        }
+        outcome
+    }
+
+    async fn record_audited(
+        &self,
+        requests: &[MovementRequest],
+        default_actor: &Actor,
+    ) -> Result<Vec<Recorded>> {
         let mut tx = self.write().await?;
         let recorded = self
             .record_in(&mut tx, requests, default_actor, Utc::now())
             .await?;
-        tx.commit().await?;
+        match movements_entry(&recorded) {
+            Some(entry) => {
+                let actor = batch_actor(requests, default_actor);
+                self.commit_audited(tx, actor, entry).await?;
+            }
+            // Every line replayed an earlier call: nothing changed, nothing to record.
+            None => tx.commit().await?,
+        }
         Ok(recorded)
     }
 

@@ -5,6 +5,7 @@
 //! by [`crate::domain`]; this module loads what they need and writes what they decide. SQL uses
 //! `$N` placeholders and portable types so that the PostgreSQL backend can share it.
 
+mod audit;
 mod catalog;
 mod codec;
 mod customers;
@@ -31,7 +32,10 @@ use chrono_tz::Tz;
 use crate::crypto::{KdfParams, KeySet, MasterSecret};
 use crate::domain::TenantId;
 use crate::error::{Result, StoreError};
+use crate::metrics::Metrics;
 
+pub(crate) use audit::Entry;
+pub use audit::{AppEvent, AuditFailure, LegalHold, PurgeReport, VerifyReport};
 pub(crate) use codec::corrupt;
 pub use customers::{ErasureReceipt, NewCustomer, StoredCustomer};
 pub use dashboard::{DashboardSummary, MonthlyTrend, ProviderStats, TopOrdered};
@@ -59,6 +63,8 @@ pub(crate) struct Store {
     tenant: TenantId,
     timezone: Tz,
     keys: Arc<KeySet>,
+    metrics: Metrics,
+    audit_failure: AuditFailure,
 }
 
 /// How to reach a store and unlock its keys.
@@ -70,6 +76,10 @@ pub(crate) struct Connect<'a> {
     pub(crate) secret: &'a MasterSecret,
     /// The key derivation a new passphrase keyring is created with.
     pub(crate) kdf: KdfParams,
+    /// Where measurements go.
+    pub(crate) metrics: Metrics,
+    /// What a decrypt does when its audit record cannot be written.
+    pub(crate) audit_failure: AuditFailure,
 }
 
 impl Store {
@@ -84,6 +94,8 @@ impl Store {
             max_connections,
             secret,
             kdf,
+            metrics,
+            audit_failure,
         } = connect;
         if !url.starts_with("sqlite:") {
             return Err(
@@ -137,6 +149,8 @@ impl Store {
             tenant,
             timezone,
             keys: Arc::new(keys),
+            metrics,
+            audit_failure,
         })
     }
 
@@ -170,6 +184,16 @@ impl Store {
             m.checked_add(1)
                 .ok_or_else(|| corrupt(format!("{table} ids exhausted")))
         })
+    }
+
+    /// Where measurements go.
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// What a decrypt does when its audit record cannot be written.
+    pub(crate) fn audit_failure(&self) -> AuditFailure {
+        self.audit_failure
     }
 
     /// The pool, for reads.

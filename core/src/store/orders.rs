@@ -10,7 +10,19 @@ use super::catalog::price_value;
 use super::codec::{self, corrupt, micros};
 use super::fields::{ORDER_LINE_COST, PRODUCT_AVERAGE_COST};
 use super::ledger::{Recorded, Tx};
-use super::Store;
+use super::{Entry, Store};
+use crate::audit::EventType;
+use serde_json::json;
+
+/// The audit record of an order command.
+fn order_entry(order: &PurchaseOrder, action: &str) -> Entry {
+    Entry::new(EventType::PurchaseOrder, "purchase_orders", order.id.0).detail(json!({
+        "action": action,
+        "number": order.number,
+        "status": order.status.code(),
+        "supplier_id": order.supplier.0,
+    }))
+}
 use crate::crypto::KeySet;
 use crate::domain::orders::{
     LineReceipt, OrderAction, OrderError, OrderLine, OrderStatus, PurchaseOrder,
@@ -156,7 +168,8 @@ impl Store {
             .insert_order(&mut tx, supplier, lines, expected_date, actor, Utc::now())
             .await?;
         let order = self.order_in(&mut tx, id).await?;
-        tx.commit().await?;
+        let entry = order_entry(&order, "create");
+        self.commit_audited(tx, actor, entry).await?;
         Ok(order)
     }
 
@@ -193,7 +206,18 @@ impl Store {
                 .await?;
             drafted.orders.push(self.order_in(&mut tx, id).await?);
         }
-        tx.commit().await?;
+        match (drafted.orders.first(), drafted.orders.last()) {
+            (Some(first), Some(last)) => {
+                let entry = Entry::new(
+                    EventType::PurchaseOrder,
+                    "purchase_orders",
+                    format!("{}..={}", first.id.0, last.id.0),
+                )
+                .detail(json!({ "action": "draft", "orders": drafted.orders.len() }));
+                self.commit_audited(tx, actor, entry).await?;
+            }
+            _ => tx.commit().await?,
+        }
         Ok(drafted)
     }
 
@@ -268,6 +292,7 @@ impl Store {
         &self,
         id: OrderId,
         action: OrderAction,
+        actor: &Actor,
     ) -> Result<PurchaseOrder> {
         let now = Utc::now();
         let mut tx = self.write().await?;
@@ -286,7 +311,14 @@ impl Store {
         };
         self.set_status(&mut tx, id, status, now).await?;
         let order = self.order_in(&mut tx, id).await?;
-        tx.commit().await?;
+        let entry = order_entry(
+            &order,
+            match action {
+                OrderAction::Send => "send",
+                _ => "cancel",
+            },
+        );
+        self.commit_audited(tx, actor, entry).await?;
         Ok(order)
     }
 
@@ -326,7 +358,19 @@ impl Store {
         }
         self.set_status(&mut tx, id, status, now).await?;
         let order = self.order_in(&mut tx, id).await?;
-        tx.commit().await?;
+        let movements = recorded
+            .iter()
+            .filter(|r| !r.replayed)
+            .map(|r| r.movements.len())
+            .sum::<usize>();
+        let entry = order_entry(&order, "receive").detail(json!({
+            "action": "receive",
+            "number": order.number,
+            "status": order.status.code(),
+            "location_id": location.0,
+            "movements": movements,
+        }));
+        self.commit_audited(tx, actor, entry).await?;
         Ok(OrderReceipt { order, recorded })
     }
 

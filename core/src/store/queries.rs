@@ -12,7 +12,8 @@ use sqlx::{Row, SqliteConnection};
 use super::codec::{self, micros};
 use super::fields::{MOVEMENT_UNIT_COST, PRODUCT_AVERAGE_COST};
 use super::ledger::RowMeta;
-use super::Store;
+use super::{Entry, Store};
+use crate::audit::EventType;
 use crate::domain::book::Balance;
 use crate::domain::replenishment::{
     self, ReorderLine, SeasonalFactors, Shortage, StockLevel, SupplierReorder,
@@ -23,6 +24,8 @@ use crate::domain::{
     RuleError, SupplierId,
 };
 use crate::error::{Error, Result};
+use crate::metrics::{MovementKindLabel, OpResult};
+use serde_json::json;
 
 /// One balance, with what identifies it for a person.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -812,7 +815,16 @@ impl Store {
         .bind(micros(now))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        let entry =
+            Entry::new(EventType::StockMovement, "stock_movements", movement.id.0).detail(json!({
+                "kind": "repair",
+                "product_id": product.0,
+                "location_id": location.0,
+                "delta_milli": movement.delta.milli(),
+            }));
+        self.commit_audited(tx, actor, entry).await?;
+        self.metrics()
+            .stock_movement(MovementKindLabel::Repair, OpResult::Ok, 0.0);
         Ok(Some(movement))
     }
 }

@@ -14,9 +14,12 @@ use sqlx::Row;
 use super::codec::micros;
 use super::fields::{field_error, EncryptedColumn, SubjectKind, ENCRYPTED_COLUMNS};
 use super::keys::KeyChanges;
-use super::Store;
+use super::{Entry, Store};
+use crate::audit::EventType;
 use crate::crypto::{parse_header, FieldContext, KeyPurpose, GLOBAL_SCOPE};
+use crate::domain::Actor;
 use crate::error::Result;
+use serde_json::json;
 
 /// Where a re-encryption job stands, reported after every committed batch.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,7 +122,7 @@ impl Store {
     /// Makes a new data key active for `scope` and records the job that moves the scope's
     /// fields onto it. Returns the new key id and the job id. A running job for the same scope
     /// is superseded (the new job covers everything it would have done).
-    pub(crate) async fn rotate_data_key(&self, scope: &str) -> Result<(u32, i64)> {
+    pub(crate) async fn rotate_data_key(&self, scope: &str, actor: &Actor) -> Result<(u32, i64)> {
         let now = micros(Utc::now());
         let mut tx = self.write().await?;
         let mut changes = KeyChanges::default();
@@ -145,8 +148,11 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        tx.commit().await?;
         let id = key.record().id;
+        let entry = Entry::new(EventType::KeyRotated, "crypto_keys", id)
+            .key(Some(id))
+            .detail(json!({ "key": "data", "scope": scope, "job_id": job }));
+        self.commit_audited(tx, actor, entry).await?;
         changes.apply(self.keys());
         Ok((id, job))
     }
@@ -156,6 +162,7 @@ impl Store {
     pub(crate) async fn reencrypt(
         &self,
         batch: u32,
+        actor: &Actor,
         progress: &mut (dyn FnMut(&ReencryptProgress) + Send),
     ) -> Result<Vec<ReencryptReport>> {
         let batch = batch.clamp(1, 100_000);
@@ -176,7 +183,7 @@ impl Store {
                 last_row_id: row.try_get("last_row_id")?,
                 rows_done: u64::try_from(row.try_get::<i64, _>("rows_done")?).unwrap_or(0),
             };
-            reports.push(self.run_job(job, batch, progress).await?);
+            reports.push(self.run_job(job, batch, actor, progress).await?);
         }
         Ok(reports)
     }
@@ -185,13 +192,15 @@ impl Store {
         &self,
         mut job: Job,
         batch: u32,
+        actor: &Actor,
         progress: &mut (dyn FnMut(&ReencryptProgress) + Send),
     ) -> Result<ReencryptReport> {
         let (columns, only_row) = columns_of(&job.scope);
         while job.column_index < columns.len() {
             let column = columns[job.column_index];
-            let (rewritten, last, exhausted) =
-                self.reencrypt_batch(&job, &column, only_row, batch).await?;
+            let (rewritten, last, exhausted) = self
+                .reencrypt_batch(&job, &column, only_row, batch, actor)
+                .await?;
             job.rows_done += rewritten;
             if exhausted {
                 job.column_index += 1;
@@ -242,6 +251,7 @@ impl Store {
         column: &EncryptedColumn,
         only_row: Option<i64>,
         batch: u32,
+        actor: &Actor,
     ) -> Result<(u64, i64, bool)> {
         let mut tx = self.write().await?;
         let active = self
@@ -295,7 +305,23 @@ impl Store {
         .bind(micros(Utc::now()))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        if rewritten > 0 {
+            let entry = Entry::new(
+                EventType::DataReencrypted,
+                column.table,
+                format!("{}..={last}", job.last_row_id + 1),
+            )
+            .key(Some(active.id()))
+            .detail(json!({
+                "job_id": job.id,
+                "column": column.column,
+                "rows": rewritten,
+            }));
+            self.commit_audited(tx, actor, entry).await?;
+            self.metrics().reencrypt_rows(rewritten);
+        } else {
+            tx.commit().await?;
+        }
         Ok((rewritten, last, exhausted))
     }
 }

@@ -6,7 +6,8 @@ use sqlx::Row;
 
 use super::codec::{self, micros};
 use super::fields::PRODUCT_AVERAGE_COST;
-use super::Store;
+use super::{Entry, Store};
+use crate::audit::EventType;
 use crate::domain::catalog::{PriceKind, PriceSource};
 use crate::domain::pricing::{
     check_minimum_margin, ClampApplied, PriceCalculator, PriceInput, PricingError, Region,
@@ -14,6 +15,7 @@ use crate::domain::pricing::{
 use crate::domain::values::{Money, Sku, UnitCost};
 use crate::domain::{Actor, ProductId};
 use crate::error::Result;
+use serde_json::json;
 
 /// Which products a repricing touches.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,7 +192,21 @@ impl Store {
                 clamp: quote.clamp,
             });
         }
-        tx.commit().await?;
+        if report.repriced.is_empty() {
+            tx.commit().await?;
+        } else {
+            let ids: Vec<i64> = report.repriced.iter().map(|r| r.product.0).collect();
+            let key = match ids.as_slice() {
+                [only] => only.to_string(),
+                _ => String::new(),
+            };
+            let entry = Entry::new(EventType::PriceChange, "products", key).detail(json!({
+                "action": "reprice",
+                "product_ids": ids,
+                "refused": report.refused.len(),
+            }));
+            self.commit_audited(tx, actor, entry).await?;
+        }
         Ok(report)
     }
 }

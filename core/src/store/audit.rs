@@ -1,0 +1,917 @@
+//! Appending to, reading, verifying and purging the tenant's audit chain.
+//!
+//! An audited change appends its record inside its own transaction ([`Store::commit_audited`]),
+//! so both commit or neither does. The head row (`audit_head`) is read and rewritten by every
+//! append: writers serialise on it, which keeps `seq` gapless.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::codec::{instant, micros};
+use super::ledger::Tx;
+use super::{corrupt, Store};
+use crate::audit::{
+    AuditError, AuditEvent, ChainBreak, ChainVerifier, Checkpoint, EventType, RecordFields, Status,
+    StoredRecord, TamperKind, Target, GENESIS_HASH,
+};
+use crate::crypto::KeyMaterial;
+use crate::domain::{Actor, RuleError};
+use crate::error::{Error, Result};
+use crate::metrics::{AuditEventLabel, AuditStatusLabel};
+
+/// Records read per query while verifying.
+const VERIFY_PAGE: i64 = 20_000;
+/// Largest `detail` accepted from an application event, in bytes of JSON.
+const MAX_APP_DETAIL: usize = 16 * 1024;
+
+/// What a command appends: everything but the chain fields, which the store fills in.
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    pub(crate) event_type: EventType,
+    pub(crate) target: Target,
+    pub(crate) status: Status,
+    pub(crate) key_id: Option<u32>,
+    pub(crate) detail: Value,
+}
+
+impl Entry {
+    pub(crate) fn new(event_type: EventType, table: &str, key: impl ToString) -> Entry {
+        Entry {
+            event_type,
+            target: Target::new(table, key.to_string()),
+            status: Status::Success,
+            key_id: None,
+            detail: json!({}),
+        }
+    }
+
+    pub(crate) fn detail(mut self, detail: Value) -> Entry {
+        self.detail = detail;
+        self
+    }
+
+    pub(crate) fn key(mut self, key_id: Option<u32>) -> Entry {
+        self.key_id = key_id;
+        self
+    }
+
+    pub(crate) fn failed(mut self) -> Entry {
+        self.status = Status::Failed;
+        self
+    }
+}
+
+/// An event an application records in the chain itself (a failed login, an export).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppEvent {
+    /// `LOGIN_FAILED`, `DATA_EXPORT`, `ACCESS_REQUEST`, or a name of the application's own.
+    pub event_type: EventType,
+    /// What it is about.
+    pub target: Target,
+    /// Whether it succeeded.
+    pub status: Status,
+    /// A JSON object without personal values (use `detail.ip` for a source address).
+    pub detail: Value,
+}
+
+/// Whether a store-level decrypt may return plaintext when its audit record cannot be written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AuditFailure {
+    /// The caller gets an error instead of the plaintext (the default).
+    #[default]
+    FailClosed,
+    /// The plaintext is returned and `inventario_audit_dropped_total` counts the lost record.
+    FailOpen,
+}
+
+/// The outcome of [`crate::Inventory::verify_audit`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// The first `seq` checked.
+    pub from_seq: u64,
+    /// The last `seq` that checked (`from_seq - 1` when none did).
+    pub to_seq: u64,
+    /// How many records checked.
+    pub checked: u64,
+    /// The pinned checkpoint's `seq`, when one was given and matched.
+    pub checkpoint_seq: Option<u64>,
+    /// The first break, if any.
+    pub problem: Option<ChainBreak>,
+}
+
+impl VerifyReport {
+    /// True when every record checked and nothing is missing.
+    pub fn is_intact(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+/// The outcome of a retention purge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Records removed.
+    pub purged: u64,
+    /// The last removed `seq` (the chain now starts after it), if any was removed.
+    pub purged_through: Option<u64>,
+    /// Whether a legal hold stopped the purge before the cutoff.
+    pub stopped_by_hold: bool,
+    /// The `RETENTION_PURGE` record's `seq`, if one was written.
+    pub event_seq: Option<u64>,
+}
+
+/// A legal hold: audit records about its target are kept until it is lifted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LegalHold {
+    /// The hold's id.
+    pub id: i64,
+    /// What is held (an empty key holds every row of the table).
+    pub target: Target,
+    /// Why.
+    pub reason: String,
+    /// Who placed it.
+    pub placed_by: String,
+    /// When.
+    pub placed_at: DateTime<Utc>,
+    /// When it was lifted, if it was.
+    pub lifted_at: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    fn audit_key(&self) -> Result<std::sync::Arc<KeyMaterial>> {
+        self.keys()
+            .audit_key()?
+            .ok_or(Error::Audit(AuditError::MissingKey))
+    }
+
+    /// The values of personal fields as they may appear in audit records: for each field that
+    /// has a value, the first 16 bytes of `HMAC-SHA256(audit key, "inventario-core/v1 audit
+    /// value" ‖ u32(len(field)) ‖ field ‖ value)` in hex. Equal values give equal MACs within a
+    /// store (so an auditor can tell whether a value changed), and nothing else about them.
+    pub(crate) fn value_macs(&self, fields: &[(&str, Option<&str>)]) -> Result<Value> {
+        let key = self.audit_key()?;
+        let mut out = serde_json::Map::new();
+        for (field, value) in fields {
+            let Some(value) = value else { continue };
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose())
+                .expect("HMAC takes keys of any length");
+            mac.update(b"inventario-core/v1 audit value");
+            mac.update(&u32::try_from(field.len()).unwrap_or(u32::MAX).to_be_bytes());
+            mac.update(field.as_bytes());
+            mac.update(value.as_bytes());
+            let tag = mac.finalize().into_bytes();
+            out.insert((*field).to_owned(), Value::String(hex::encode(&tag[..16])));
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// Appends `entry` to the chain inside `tx`; returns its `seq`.
+    pub(crate) async fn append_audit(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        entry: Entry,
+    ) -> Result<u64> {
+        let started = Instant::now();
+        let key = self.audit_key()?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE tenant_id = $1")
+            .bind(self.tenant())
+            .fetch_optional(&mut **tx)
+            .await?;
+        let (seq, prev) = match head {
+            Some(row) => {
+                let seq: i64 = row.try_get("seq")?;
+                (
+                    u64::try_from(seq).unwrap_or(0) + 1,
+                    hash32(row.try_get("hash")?)?,
+                )
+            }
+            None => (1, GENESIS_HASH),
+        };
+        let event_id = Uuid::now_v7();
+        let at = micros(Utc::now());
+        let detail = entry.detail.to_string();
+        let fields = RecordFields {
+            tenant: self.tenant(),
+            seq,
+            event_id,
+            at_micros: at,
+            actor: actor.as_str(),
+            event_type: entry.event_type.as_str(),
+            target_table: &entry.target.table,
+            target_key: &entry.target.key,
+            status: entry.status,
+            key_id: entry.key_id,
+            detail: &detail,
+        };
+        let hash = fields.chain_hash(key.expose(), &prev);
+        let seq_i64 = i64::try_from(seq).map_err(|_| corrupt("audit seq exhausted"))?;
+        sqlx::query(
+            "INSERT INTO audit_events (tenant_id, seq, event_id, at, actor, event_type, \
+               target_table, target_key, status, key_id, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(self.tenant())
+        .bind(seq_i64)
+        .bind(&event_id.as_bytes()[..])
+        .bind(at)
+        .bind(actor.as_str())
+        .bind(entry.event_type.as_str())
+        .bind(&entry.target.table)
+        .bind(&entry.target.key)
+        .bind(entry.status.as_str())
+        .bind(entry.key_id.map(i64::from))
+        .bind(&detail)
+        .bind(&prev[..])
+        .bind(&hash[..])
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO audit_head (tenant_id, seq, hash) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        )
+        .bind(self.tenant())
+        .bind(seq_i64)
+        .bind(&hash[..])
+        .execute(&mut **tx)
+        .await?;
+        let metrics = self.metrics();
+        metrics.audit_event(
+            AuditEventLabel::from_name(entry.event_type.as_str()),
+            match entry.status {
+                Status::Success => AuditStatusLabel::Success,
+                Status::Failed => AuditStatusLabel::Failed,
+            },
+        );
+        metrics.audit_append(started.elapsed().as_secs_f64());
+        Ok(seq)
+    }
+
+    /// Appends `entry` and commits `tx`: the change and its record land together or not at all.
+    pub(crate) async fn commit_audited(
+        &self,
+        mut tx: Tx,
+        actor: &Actor,
+        entry: Entry,
+    ) -> Result<u64> {
+        let seq = self.append_audit(&mut tx, actor, entry).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    /// Records an access (a decrypt of stored personal data) in a transaction of its own,
+    /// before the caller returns the plaintext. Fail-closed: an error here withholds the
+    /// plaintext. Fail-open: the loss is counted and the caller goes on.
+    pub(crate) async fn audit_access(&self, actor: &Actor, entry: Entry) -> Result<()> {
+        let appended = async {
+            let tx = self.write().await?;
+            self.commit_audited(tx, actor, entry).await
+        }
+        .await;
+        match (appended, self.audit_failure()) {
+            (Ok(_), _) => Ok(()),
+            (Err(_), AuditFailure::FailOpen) => {
+                self.metrics().audit_dropped();
+                Ok(())
+            }
+            (Err(source), AuditFailure::FailClosed) => Err(Error::AuditUnavailable {
+                source: Box::new(source),
+            }),
+        }
+    }
+
+    /// Writes `DECRYPT_FAILED` for a stored field that did not open, then hands the error back.
+    /// If even that record cannot be written, the original error is still what the caller sees.
+    pub(crate) async fn audit_decrypt_failure(&self, actor: &Actor, error: Error) -> Error {
+        let entry = match &error {
+            Error::Field {
+                table,
+                column,
+                row,
+                source,
+            } => Entry::new(EventType::DecryptFailed, table, row)
+                .failed()
+                .detail(json!({ "column": column, "error": source.kind() })),
+            _ => return error,
+        };
+        let written = async {
+            let tx = self.write().await?;
+            self.commit_audited(tx, actor, entry).await
+        }
+        .await;
+        if written.is_err() {
+            self.metrics().audit_dropped();
+        }
+        error
+    }
+
+    /// Appends an application's own event.
+    pub(crate) async fn record_app_event(&self, actor: &Actor, event: AppEvent) -> Result<u64> {
+        let allowed = matches!(
+            event.event_type,
+            EventType::LoginFailed
+                | EventType::DataExport
+                | EventType::AccessRequest
+                | EventType::Other(_)
+        );
+        if !allowed {
+            return Err(AuditError::InvalidEvent(
+                "only LOGIN_FAILED, DATA_EXPORT, ACCESS_REQUEST or the application's own names \
+                 can be recorded by the application",
+            )
+            .into());
+        }
+        if !event.detail.is_object() {
+            return Err(AuditError::InvalidEvent("detail must be a JSON object").into());
+        }
+        if event.detail.to_string().len() > MAX_APP_DETAIL {
+            return Err(AuditError::InvalidEvent("detail is larger than 16 KiB").into());
+        }
+        if event.target.table.len() > 100 || event.target.key.len() > 200 {
+            return Err(AuditError::InvalidEvent("target is too long").into());
+        }
+        let tx = self.write().await?;
+        let entry = Entry {
+            event_type: event.event_type,
+            target: event.target,
+            status: event.status,
+            key_id: None,
+            detail: event.detail,
+        };
+        self.commit_audited(tx, actor, entry).await
+    }
+
+    /// Records with `from <= at < to`, in `seq` order.
+    pub(crate) async fn audit_events_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<AuditEvent>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RECORD_COLUMNS} FROM audit_events \
+             WHERE tenant_id = $1 AND at >= $2 AND at < $3 ORDER BY seq"
+        ))
+        .bind(self.tenant())
+        .bind(micros(from))
+        .bind(micros(to))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(audit_event).collect()
+    }
+
+    /// Records after `after_seq`, at most `limit`, in `seq` order.
+    pub(crate) async fn audit_events_after(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RECORD_COLUMNS} FROM audit_events \
+             WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        ))
+        .bind(self.tenant())
+        .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(audit_event).collect()
+    }
+
+    /// The head of the chain: the last `seq` written and its hash.
+    async fn audit_head(&self) -> Result<Option<(u64, [u8; 32])>> {
+        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE tenant_id = $1")
+            .bind(self.tenant())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|row| {
+            let seq: i64 = row.try_get("seq")?;
+            Ok((
+                u64::try_from(seq).unwrap_or(0),
+                hash32(row.try_get("hash")?)?,
+            ))
+        })
+        .transpose()
+    }
+
+    async fn audit_anchor(&self) -> Result<Option<(u64, [u8; 32])>> {
+        let row = sqlx::query("SELECT seq, hash FROM audit_anchor WHERE tenant_id = $1")
+            .bind(self.tenant())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|row| {
+            let seq: i64 = row.try_get("seq")?;
+            Ok((
+                u64::try_from(seq).unwrap_or(0),
+                hash32(row.try_get("hash")?)?,
+            ))
+        })
+        .transpose()
+    }
+
+    async fn store_id(&self) -> Result<[u8; 16]> {
+        let id: Vec<u8> =
+            sqlx::query_scalar("SELECT store_id FROM crypto_meta WHERE tenant_id = $1")
+                .bind(self.tenant())
+                .fetch_one(self.pool())
+                .await?;
+        id.try_into()
+            .map_err(|_| corrupt("store id is not 16 bytes"))
+    }
+
+    fn signing_seed(&self) -> Result<std::sync::Arc<KeyMaterial>> {
+        self.keys()
+            .audit_signing_key()?
+            .ok_or(Error::Audit(AuditError::MissingKey))
+    }
+
+    /// Signs the current head of the chain.
+    pub(crate) async fn audit_checkpoint(&self) -> Result<Checkpoint> {
+        self.sync_keys_for_read().await?;
+        let (seq, hash) = self.audit_head().await?.unwrap_or((0, GENESIS_HASH));
+        let seed = self.signing_seed()?;
+        Ok(Checkpoint::sign(
+            seed.expose(),
+            self.store_id().await?,
+            self.tenant(),
+            seq,
+            hash,
+            Utc::now(),
+        ))
+    }
+
+    /// Recomputes the chain from the pinned checkpoint (or from its start) to its head.
+    pub(crate) async fn verify_audit(&self, since: Option<&Checkpoint>) -> Result<VerifyReport> {
+        self.sync_keys_for_read().await?;
+        let key = self.audit_key()?;
+        let anchor = self.audit_anchor().await?;
+        let head = self.audit_head().await?;
+        let mut checkpoint_seq = None;
+        let (start_seq, start_hash) = match since {
+            Some(cp) => {
+                cp.verify_signature()?;
+                let own_key = Checkpoint::public_key_of(self.signing_seed()?.expose());
+                if cp.store_id != self.store_id().await?
+                    || cp.tenant != self.tenant()
+                    || cp.public_key != own_key
+                {
+                    return Err(AuditError::ForeignCheckpoint.into());
+                }
+                match self.pinned_start(cp, anchor).await? {
+                    Ok(start) => {
+                        checkpoint_seq = Some(cp.seq);
+                        start
+                    }
+                    Err(problem) => {
+                        self.metrics().audit_verify_failure();
+                        return Ok(VerifyReport {
+                            from_seq: cp.seq,
+                            to_seq: cp.seq.saturating_sub(1),
+                            checked: 0,
+                            checkpoint_seq: None,
+                            problem: Some(problem),
+                        });
+                    }
+                }
+            }
+            None => anchor.unwrap_or((0, GENESIS_HASH)),
+        };
+        let mut verifier = ChainVerifier::new(key.expose(), self.tenant(), start_seq, start_hash);
+        let mut purge_records: Vec<(u64, Value)> = Vec::new();
+        let mut problem = None;
+        let mut after = start_seq;
+        'pages: loop {
+            let page = self.stored_records(after, VERIFY_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for (i, record) in page.iter().enumerate() {
+                if verifier.check(record).is_ok() {
+                    if record.event_type == EventType::RetentionPurge.as_str() {
+                        purge_records.push((
+                            record.seq,
+                            serde_json::from_str(&record.detail).unwrap_or(Value::Null),
+                        ));
+                    }
+                    continue;
+                }
+                let next = match page.get(i + 1) {
+                    Some(next) => Some(next.clone()),
+                    None => self.stored_records(record.seq, 1).await?.pop(),
+                };
+                let predecessor_exists = self.audit_hash_exists(&record.prev_hash).await?;
+                let exists = |h: &[u8]| predecessor_exists && h == record.prev_hash.as_slice();
+                problem =
+                    Some(verifier.classify(record, next.as_ref(), &exists, head.map(|h| h.0)));
+                break 'pages;
+            }
+            if page.len() < VERIFY_PAGE as usize {
+                break;
+            }
+        }
+        if problem.is_none() {
+            problem = tail_problem(&verifier, head, start_seq)
+                .or_else(|| anchor_problem(since.is_none(), anchor, &purge_records));
+        }
+        if problem.is_some() {
+            self.metrics().audit_verify_failure();
+        }
+        Ok(VerifyReport {
+            from_seq: start_seq + 1,
+            to_seq: verifier.next_seq() - 1,
+            checked: verifier.checked(),
+            checkpoint_seq,
+            problem,
+        })
+    }
+
+    /// Where verification starts after a pinned checkpoint, or why it cannot: the chain must
+    /// still hold the checkpoint's record with the checkpoint's hash.
+    async fn pinned_start(
+        &self,
+        cp: &Checkpoint,
+        anchor: Option<(u64, [u8; 32])>,
+    ) -> Result<std::result::Result<(u64, [u8; 32]), ChainBreak>> {
+        if cp.seq == 0 {
+            return Ok(Ok((0, GENESIS_HASH)));
+        }
+        let fork = |message: String| ChainBreak {
+            seq: cp.seq,
+            kind: TamperKind::Fork,
+            message,
+        };
+        let stored: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT hash FROM audit_events WHERE tenant_id = $1 AND seq = $2")
+                .bind(self.tenant())
+                .bind(i64::try_from(cp.seq).unwrap_or(i64::MAX))
+                .fetch_optional(self.pool())
+                .await?;
+        let stored = match (stored, anchor) {
+            (Some(hash), _) => hash,
+            (None, Some((seq, hash))) if seq == cp.seq => hash.to_vec(),
+            (None, Some((seq, hash))) if seq > cp.seq => {
+                // Purged past the checkpoint: the retained chain is checked from its anchor.
+                return Ok(Ok((seq, hash)));
+            }
+            (None, _) => {
+                return Ok(Err(fork(format!(
+                    "the chain no longer holds record {} of the pinned checkpoint",
+                    cp.seq
+                ))))
+            }
+        };
+        if stored != cp.hash {
+            return Ok(Err(fork(format!(
+                "record {} differs from the pinned checkpoint",
+                cp.seq
+            ))));
+        }
+        Ok(Ok((cp.seq, cp.hash)))
+    }
+
+    async fn stored_records(&self, after_seq: u64, limit: i64) -> Result<Vec<StoredRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RECORD_COLUMNS} FROM audit_events \
+             WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        ))
+        .bind(self.tenant())
+        .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stored_record).collect()
+    }
+
+    async fn audit_hash_exists(&self, hash: &[u8]) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM audit_events WHERE tenant_id = $1 AND hash = $2 LIMIT 1",
+        )
+        .bind(self.tenant())
+        .bind(hash)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// Purges the oldest records written before `cutoff`, as one contiguous range from the
+    /// start of the chain that stops at the first record under a legal hold, and appends
+    /// `RETENTION_PURGE` carrying the last purged `seq` and hash. Running it again with
+    /// nothing left to purge writes nothing.
+    pub(crate) async fn purge_audit(
+        &self,
+        cutoff: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<PurgeReport> {
+        let mut tx = self.write().await?;
+        let anchor: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) FROM audit_anchor WHERE tenant_id = $1",
+        )
+        .bind(self.tenant())
+        .fetch_one(&mut *tx)
+        .await?;
+        let first_kept: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(e.seq) FROM audit_events e WHERE e.tenant_id = $1 AND e.seq > $2 \
+               AND (e.at >= $3 OR EXISTS (SELECT 1 FROM legal_holds h WHERE h.tenant_id = e.tenant_id \
+                 AND h.lifted_at IS NULL AND h.target_table = e.target_table \
+                 AND (h.target_key = '' OR h.target_key = e.target_key)))",
+        )
+        .bind(self.tenant())
+        .bind(anchor)
+        .bind(micros(cutoff))
+        .fetch_one(&mut *tx)
+        .await?;
+        let last_seq: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(seq) FROM audit_events WHERE tenant_id = $1")
+                .bind(self.tenant())
+                .fetch_one(&mut *tx)
+                .await?;
+        let through = match (first_kept, last_seq) {
+            (Some(kept), _) => kept - 1,
+            (None, Some(last)) => last,
+            (None, None) => anchor,
+        };
+        let stopped_by_hold = match first_kept {
+            Some(kept) => {
+                let at: i64 = sqlx::query_scalar(
+                    "SELECT at FROM audit_events WHERE tenant_id = $1 AND seq = $2",
+                )
+                .bind(self.tenant())
+                .bind(kept)
+                .fetch_one(&mut *tx)
+                .await?;
+                at < micros(cutoff)
+            }
+            None => false,
+        };
+        if through <= anchor {
+            tx.rollback().await?;
+            return Ok(PurgeReport {
+                purged: 0,
+                purged_through: None,
+                stopped_by_hold,
+                event_seq: None,
+            });
+        }
+        let last_hash: Vec<u8> =
+            sqlx::query_scalar("SELECT hash FROM audit_events WHERE tenant_id = $1 AND seq = $2")
+                .bind(self.tenant())
+                .bind(through)
+                .fetch_one(&mut *tx)
+                .await?;
+        let purged = sqlx::query("DELETE FROM audit_events WHERE tenant_id = $1 AND seq <= $2")
+            .bind(self.tenant())
+            .bind(through)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query(
+            "INSERT INTO audit_anchor (tenant_id, seq, hash, purged_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, \
+               purged_at = excluded.purged_at",
+        )
+        .bind(self.tenant())
+        .bind(through)
+        .bind(&last_hash)
+        .bind(micros(Utc::now()))
+        .execute(&mut *tx)
+        .await?;
+        let entry = Entry::new(EventType::RetentionPurge, "audit_events", "").detail(json!({
+            "purged": purged,
+            "purged_through_seq": through,
+            "last_purged_hash": hex::encode(&last_hash),
+            "cutoff": cutoff.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "stopped_by_legal_hold": stopped_by_hold,
+        }));
+        let seq = self.commit_audited(tx, actor, entry).await?;
+        Ok(PurgeReport {
+            purged,
+            purged_through: u64::try_from(through).ok(),
+            stopped_by_hold,
+            event_seq: Some(seq),
+        })
+    }
+
+    /// Places a legal hold on a target; audited `LEGAL_HOLD`.
+    pub(crate) async fn place_legal_hold(
+        &self,
+        target: Target,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<LegalHold> {
+        let reason = reason.trim();
+        if target.table.is_empty() || target.table.len() > 100 || target.key.len() > 200 {
+            return Err(RuleError::InvalidText {
+                field: "legal hold target",
+                max: 100,
+            }
+            .into());
+        }
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(RuleError::InvalidText {
+                field: "legal hold reason",
+                max: 500,
+            }
+            .into());
+        }
+        let now = Utc::now();
+        let mut tx = self.write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO legal_holds (tenant_id, target_table, target_key, reason, placed_by, \
+               placed_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(self.tenant())
+        .bind(&target.table)
+        .bind(&target.key)
+        .bind(reason)
+        .bind(actor.as_str())
+        .bind(micros(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        let entry = Entry::new(EventType::LegalHold, "legal_holds", id).detail(json!({
+            "action": "place",
+            "table": target.table,
+            "key": target.key,
+        }));
+        self.commit_audited(tx, actor, entry).await?;
+        Ok(LegalHold {
+            id,
+            target,
+            reason: reason.to_owned(),
+            placed_by: actor.as_str().to_owned(),
+            placed_at: instant(micros(now))?,
+            lifted_at: None,
+        })
+    }
+
+    /// Lifts a hold; audited `LEGAL_HOLD`. Lifting a lifted hold changes nothing.
+    pub(crate) async fn lift_legal_hold(&self, id: i64, actor: &Actor) -> Result<LegalHold> {
+        let mut tx = self.write().await?;
+        let lifted = sqlx::query(
+            "UPDATE legal_holds SET lifted_at = $3 WHERE tenant_id = $1 AND id = $2 \
+               AND lifted_at IS NULL",
+        )
+        .bind(self.tenant())
+        .bind(id)
+        .bind(micros(Utc::now()))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let hold = legal_hold_in(&mut tx, self.tenant(), id)
+            .await?
+            .ok_or_else(|| Error::Audit(AuditError::InvalidEvent("no legal hold with this id")))?;
+        if lifted == 0 {
+            tx.rollback().await?;
+            return Ok(hold);
+        }
+        let entry = Entry::new(EventType::LegalHold, "legal_holds", id).detail(json!({
+            "action": "lift",
+            "table": hold.target.table,
+            "key": hold.target.key,
+        }));
+        self.commit_audited(tx, actor, entry).await?;
+        Ok(hold)
+    }
+
+    /// Every hold, in force or lifted, oldest first.
+    pub(crate) async fn legal_holds(&self) -> Result<Vec<LegalHold>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {HOLD_COLUMNS} FROM legal_holds WHERE tenant_id = $1 ORDER BY id"
+        ))
+        .bind(self.tenant())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(legal_hold).collect()
+    }
+}
+
+const RECORD_COLUMNS: &str = "seq, event_id, at, actor, event_type, target_table, target_key, \
+     status, key_id, detail, prev_hash, hash";
+const HOLD_COLUMNS: &str = "id, target_table, target_key, reason, placed_by, placed_at, lifted_at";
+
+async fn legal_hold_in(tx: &mut Tx, tenant: &str, id: i64) -> Result<Option<LegalHold>> {
+    let row = sqlx::query(&format!(
+        "SELECT {HOLD_COLUMNS} FROM legal_holds WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(legal_hold).transpose()
+}
+
+fn legal_hold(row: &SqliteRow) -> Result<LegalHold> {
+    Ok(LegalHold {
+        id: row.try_get("id")?,
+        target: Target::new(
+            row.try_get::<String, _>("target_table")?,
+            row.try_get::<String, _>("target_key")?,
+        ),
+        reason: row.try_get("reason")?,
+        placed_by: row.try_get("placed_by")?,
+        placed_at: instant(row.try_get("placed_at")?)?,
+        lifted_at: row
+            .try_get::<Option<i64>, _>("lifted_at")?
+            .map(instant)
+            .transpose()?,
+    })
+}
+
+/// Records cut off the end of the chain, or a head that does not match its record.
+fn tail_problem(
+    verifier: &ChainVerifier,
+    head: Option<(u64, [u8; 32])>,
+    start_seq: u64,
+) -> Option<ChainBreak> {
+    let last = verifier.next_seq() - 1;
+    let (head_seq, head_hash) = head?;
+    if head_seq > last {
+        return Some(ChainBreak {
+            seq: last + 1,
+            kind: TamperKind::Deleted,
+            message: format!(
+                "records {} to {head_seq} are missing from the end",
+                last + 1
+            ),
+        });
+    }
+    if head_seq == last && last > start_seq && head_hash != verifier.last_hash() {
+        return Some(ChainBreak {
+            seq: last,
+            kind: TamperKind::Modified,
+            message: "the chain's head does not match its last record".into(),
+        });
+    }
+    None
+}
+
+/// A chain that starts after an anchor must say, in a verified `RETENTION_PURGE` record, that
+/// it purged exactly up to that anchor.
+fn anchor_problem(
+    from_anchor: bool,
+    anchor: Option<(u64, [u8; 32])>,
+    purges: &[(u64, Value)],
+) -> Option<ChainBreak> {
+    let (seq, hash) = anchor.filter(|_| from_anchor)?;
+    let vouched = purges.iter().any(|(_, detail)| {
+        detail["purged_through_seq"].as_u64() == Some(seq)
+            && detail["last_purged_hash"].as_str() == Some(hex::encode(hash).as_str())
+    });
+    (!vouched).then(|| ChainBreak {
+        seq: 1,
+        kind: TamperKind::Deleted,
+        message: format!("records 1 to {seq} were removed without a retention purge"),
+    })
+}
+
+fn hash32(bytes: Vec<u8>) -> Result<[u8; 32]> {
+    bytes
+        .try_into()
+        .map_err(|_| corrupt("an audit hash is not 32 bytes"))
+}
+
+fn stored_record(row: &SqliteRow) -> Result<StoredRecord> {
+    let seq: i64 = row.try_get("seq")?;
+    Ok(StoredRecord {
+        seq: u64::try_from(seq).unwrap_or(0),
+        event_id: row.try_get("event_id")?,
+        at_micros: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        event_type: row.try_get("event_type")?,
+        target_table: row.try_get("target_table")?,
+        target_key: row.try_get("target_key")?,
+        status: row.try_get("status")?,
+        key_id: row.try_get("key_id")?,
+        detail: row.try_get("detail")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+fn audit_event(row: &SqliteRow) -> Result<AuditEvent> {
+    let stored = stored_record(row)?;
+    let bad = |what: &str| corrupt(format!("audit record {}: {what}", stored.seq));
+    Ok(AuditEvent {
+        seq: stored.seq,
+        event_id: Uuid::from_slice(&stored.event_id).map_err(|_| bad("event id"))?,
+        at: instant(stored.at_micros)?,
+        event_type: EventType::parse(&stored.event_type).ok_or_else(|| bad("event type"))?,
+        target: Target::new(stored.target_table.clone(), stored.target_key.clone()),
+        status: Status::parse(&stored.status).ok_or_else(|| bad("status"))?,
+        key_id: stored
+            .key_id
+            .map(|id| u32::try_from(id).map_err(|_| bad("key id")))
+            .transpose()?,
+        detail: serde_json::from_str(&stored.detail).map_err(|_| bad("detail"))?,
+        prev_hash: stored
+            .prev_hash
+            .clone()
+            .try_into()
+            .map_err(|_| bad("prev_hash"))?,
+        hash: stored.hash.clone().try_into().map_err(|_| bad("hash"))?,
+        actor: stored.actor,
+    })
+}
