@@ -5,7 +5,8 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use crate::audit::{
-    AppEvent, AuditEvent, Checkpoint, LegalHold, PurgeReport, Target, VerifyReport,
+    run_detectors, AppEvent, AuditEvent, AuditReport, Checkpoint, Detection, DetectorConfig,
+    EventType, LegalHold, PurgeReport, Target, VerifyReport,
 };
 use crate::crypto::{FieldCipher, KdfParams, MasterSecret};
 use crate::domain::catalog::{
@@ -300,6 +301,60 @@ impl Inventory {
     /// Every legal hold, in force or lifted.
     pub async fn legal_holds(&self) -> Result<Vec<LegalHold>> {
         self.store.legal_holds().await
+    }
+
+    /// Runs every anomaly detector over the audit log as of `now`, for the period that starts
+    /// at `since`: failed logins are looked at from `since` on; the other detectors use their
+    /// own windows before `now` (exfiltration reads its 30-day history). One failing detector
+    /// is reported in [`Detection::failures`] and never stops the others.
+    pub async fn detect_anomalies(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        config: &DetectorConfig,
+    ) -> Result<Detection> {
+        let events = self.detector_events(since, now, config).await?;
+        Ok(run_detectors(&events, config, now))
+    }
+
+    /// The audit report of `[from, to)`: totals, counts per type and status, top actors, and
+    /// the anomalies of [`Inventory::detect_anomalies`] as of `to`. Render it with
+    /// [`AuditReport::to_json`] or [`AuditReport::to_html`] (every value escaped).
+    pub async fn audit_report(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        config: &DetectorConfig,
+    ) -> Result<AuditReport> {
+        let period = self.store.audit_events_between(from, to).await?;
+        let events = self.detector_events(from, to, config).await?;
+        let detection = run_detectors(&events, config, to);
+        Ok(AuditReport::build(&period, from, to, &detection))
+    }
+
+    async fn detector_events(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        config: &DetectorConfig,
+    ) -> Result<Vec<AuditEvent>> {
+        let history = config.exfiltration_window
+            * i32::try_from(config.exfiltration_history_days.saturating_add(1)).unwrap_or(i32::MAX);
+        let lookback = [
+            history,
+            config.off_hours_window,
+            config.decrypt_failures_window,
+            config.source_ips_window,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(history);
+        let from = (now - lookback).min(since);
+        let end = now + chrono::TimeDelta::microseconds(1);
+        let mut events = self.store.audit_events_between(from, end).await?;
+        // The brute-force detector counts every failed login it is given: only the period's.
+        events.retain(|e| e.event_type != EventType::LoginFailed || e.at >= since);
+        Ok(events)
     }
 
     /// The built-in Prometheus registry's text exposition, when the handle was opened with

@@ -564,7 +564,8 @@ fn is_business_time(at: DateTime<Utc>, config: &DetectorConfig) -> bool {
 /// window, so days are aligned on `now`, not on midnight. Days without activity count as zeros.
 /// The third quartile is the **nearest-rank** 75th percentile: the values sorted ascending, the
 /// one at 1-based rank ⌈0.75 · n⌉ (the 23rd of 30). An actor with no sensitive access in the
-/// history at all has no baseline, and only the absolute threshold applies.
+/// history, or idle on so many days that the third quartile is 0, has no baseline, and only the
+/// absolute threshold applies (a zero baseline would flag a single row).
 ///
 /// Above the absolute threshold the severity is critical; above the relative one only, high.
 /// `count` is the rows read in the last window.
@@ -651,7 +652,8 @@ fn exfiltration_anomaly(
     let (first_at, last_at) = (history.first_at?, history.last_at?);
     let rows = history.days[0];
     let baseline = if history.active_in_history {
-        third_quartile_nearest_rank(&history.days[1..])
+        // A zero Q3 (an actor idle most days) gives no baseline: only the absolute threshold.
+        third_quartile_nearest_rank(&history.days[1..]).filter(|&q3| q3 > 0)
     } else {
         None
     };

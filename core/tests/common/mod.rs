@@ -98,6 +98,8 @@ pub struct Snapshot {
     pub reservations: usize,
     pub prices: i64,
     pub keys: i64,
+    /// Audit records: a refused command must not leave one.
+    pub audit_events: i64,
 }
 
 pub async fn snapshot(store: &TestStore) -> Snapshot {
@@ -119,6 +121,7 @@ pub async fn snapshot(store: &TestStore) -> Snapshot {
         reservations: inv.reservations(None).await.expect("reservations").len(),
         prices: count("price_history").await,
         keys: count("idempotency_keys").await,
+        audit_events: count("audit_events").await,
     };
     raw.close().await;
     snap
