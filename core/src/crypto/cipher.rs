@@ -8,6 +8,7 @@ use super::envelope::FieldContext;
 use super::error::CryptoError;
 use super::kek::KeyPurpose;
 use super::keyset::{KeySet, GLOBAL_SCOPE};
+use crate::metrics::{CounterMetric, CryptoOp, CryptoResult, Labels};
 use super::value::FieldValue;
 
 /// Encrypts and decrypts fields with the keys of a [`crate::Keyring`] (or of an
@@ -85,8 +86,10 @@ impl FieldCipher {
         value: impl Into<FieldValue>,
         ctx: &FieldContext<'_>,
     ) -> Result<Vec<u8>, CryptoError> {
-        let key = self.active_key()?;
-        Ok(key.seal(ctx, &value.into()))
+        let value = value.into();
+        self.keys.observe(CryptoOp::Encrypt, || {
+            Ok(self.active_key()?.seal(ctx, &value))
+        })
     }
 
     /// Decrypts an envelope read from the field at `ctx`. Fails (never returns an empty or
@@ -97,7 +100,9 @@ impl FieldCipher {
         envelope: &[u8],
         ctx: &FieldContext<'_>,
     ) -> Result<FieldValue, CryptoError> {
-        self.keys.key_for(envelope)?.open(ctx, envelope)
+        self.keys.observe(CryptoOp::Decrypt, || {
+            self.keys.key_for(envelope)?.open(ctx, envelope)
+        })
     }
 
     /// Encrypts many fields with one key lookup: all or nothing.
@@ -105,11 +110,22 @@ impl FieldCipher {
     where
         I: IntoIterator<Item = (&'a FieldValue, FieldContext<'a>)>,
     {
-        let key = self.active_key()?;
-        Ok(fields
-            .into_iter()
-            .map(|(value, ctx)| key.seal(&ctx, value))
-            .collect())
+        let sealed: Result<Vec<Vec<u8>>, CryptoError> = self.active_key().map(|key| {
+            fields
+                .into_iter()
+                .map(|(value, ctx)| key.seal(&ctx, value))
+                .collect()
+        });
+        let metrics = self.keys.metrics();
+        if metrics.is_enabled() {
+            let n = sealed.as_ref().map_or(1, |s| s.len() as u64);
+            metrics.counter(
+                CounterMetric::Encrypt,
+                Labels::crypto_result(CryptoResult::of(&sealed)),
+                n,
+            );
+        }
+        sealed
     }
 
     /// Decrypts many fields; each gets its own result, so one shredded or tampered row does not

@@ -4,6 +4,7 @@
 //! A [`KeySet`] does no I/O. The store loads it, writes key changes in its transactions, and only
 //! after a commit tells the key set about them, so a rolled-back change never reaches the cache.
 
+use crate::metrics::{CryptoOp, CryptoResult, Metrics};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -168,6 +169,7 @@ impl State {
 pub struct KeySet {
     tenant: String,
     state: RwLock<State>,
+    metrics: Metrics,
 }
 
 impl fmt::Debug for KeySet {
@@ -204,7 +206,41 @@ impl KeySet {
         KeySet {
             tenant: tenant.to_owned(),
             state: RwLock::new(state),
+            metrics: Metrics::noop(),
         }
+    }
+
+    /// The same keys, reporting their encrypts and decrypts to `metrics`.
+    pub fn with_metrics(mut self, metrics: Metrics) -> KeySet {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Where encrypts and decrypts with these keys are counted.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Runs one encrypt or decrypt, counting it (`inventario_encrypt_total` or
+    /// `inventario_decrypt_total`, by result) and timing it (`inventario_crypto_op_seconds`)
+    /// when a sink is attached; with none, it only runs it.
+    pub(crate) fn observe<T>(
+        &self,
+        op: CryptoOp,
+        run: impl FnOnce() -> Result<T, CryptoError>,
+    ) -> Result<T, CryptoError> {
+        if !self.metrics.is_enabled() {
+            return run();
+        }
+        let started = std::time::Instant::now();
+        let result = run();
+        self.metrics
+            .crypto_op(op, started.elapsed().as_secs_f64());
+        match op {
+            CryptoOp::Encrypt => self.metrics.encrypt(CryptoResult::of(&result)),
+            _ => self.metrics.decrypt(CryptoResult::of(&result), 1),
+        }
+        result
     }
 
     fn read(&self) -> RwLockReadGuard<'_, State> {

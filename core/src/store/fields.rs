@@ -5,6 +5,7 @@
 //! sealed under the `global` data key; personal data under its subject's own key
 //! (`customer:<id>`, `supplier:<id>`), so that erasing one person destroys one key.
 
+use crate::metrics::CryptoOp;
 use crate::crypto::{CryptoError, DataKey, FieldContext, FieldValue, KeySet, GLOBAL_SCOPE};
 use crate::domain::values::UnitCost;
 use crate::error::{Error, Result};
@@ -127,11 +128,11 @@ impl EncryptedColumn {
     /// Seals `value` for row `row` under the scope's active key.
     pub(crate) fn seal(&self, keys: &KeySet, row: i64, value: &FieldValue) -> Result<Vec<u8>> {
         let row_key = row.to_string();
-        let sealed = (|| {
+        let sealed = keys.observe(CryptoOp::Encrypt, || {
             let ctx = FieldContext::new(self.table, self.column, &row_key)?;
             keys.active_data_key(&self.scope(row))
                 .map(|key| key.map(|key| key.seal(&ctx, value)))
-        })();
+        });
         sealed
             .map_err(|e| field_error(self, row, e))?
             .ok_or_else(|| super::corrupt(format!("no active data key for {}", self.table)))
@@ -148,10 +149,10 @@ impl EncryptedColumn {
     /// Opens the envelope stored at row `row` of this column.
     pub(crate) fn open(&self, keys: &KeySet, row: i64, envelope: &[u8]) -> Result<FieldValue> {
         let row_key = row.to_string();
-        let opened = (|| {
+        let opened = keys.observe(CryptoOp::Decrypt, || {
             let ctx = FieldContext::new(self.table, self.column, &row_key)?;
             keys.key_for(envelope)?.open(&ctx, envelope)
-        })();
+        });
         opened.map_err(|e| field_error(self, row, e))
     }
 

@@ -148,7 +148,7 @@ impl Store {
             pool,
             tenant,
             timezone,
-            keys: Arc::new(keys),
+            keys: Arc::new(keys.with_metrics(metrics.clone())),
             metrics,
             audit_failure,
         })

@@ -329,6 +329,8 @@ impl Store {
                     &b.sku,
                 ))
         });
+        self.metrics()
+            .low_stock_products(i64::try_from(out.len()).unwrap_or(i64::MAX));
         Ok(out)
     }
 
