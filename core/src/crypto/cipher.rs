@@ -8,8 +8,8 @@ use super::envelope::FieldContext;
 use super::error::CryptoError;
 use super::kek::KeyPurpose;
 use super::keyset::{KeySet, GLOBAL_SCOPE};
-use crate::metrics::{CounterMetric, CryptoOp, CryptoResult, Labels};
 use super::value::FieldValue;
+use crate::metrics::{CounterMetric, CryptoOp, CryptoResult, Labels};
 
 /// Encrypts and decrypts fields with the keys of a [`crate::Keyring`] (or of an
 /// [`crate::Inventory`]), for columns of tables the inventory schema does not know: a SQLAlchemy

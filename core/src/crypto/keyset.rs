@@ -234,8 +234,7 @@ impl KeySet {
         }
         let started = std::time::Instant::now();
         let result = run();
-        self.metrics
-            .crypto_op(op, started.elapsed().as_secs_f64());
+        self.metrics.crypto_op(op, started.elapsed().as_secs_f64());
         match op {
             CryptoOp::Encrypt => self.metrics.encrypt(CryptoResult::of(&result)),
             _ => self.metrics.decrypt(CryptoResult::of(&result), 1),

@@ -5,10 +5,10 @@
 //! sealed under the `global` data key; personal data under its subject's own key
 //! (`customer:<id>`, `supplier:<id>`), so that erasing one person destroys one key.
 
-use crate::metrics::CryptoOp;
 use crate::crypto::{CryptoError, DataKey, FieldContext, FieldValue, KeySet, GLOBAL_SCOPE};
 use crate::domain::values::UnitCost;
 use crate::error::{Error, Result};
+use crate::metrics::CryptoOp;
 
 /// Whose data a column holds, which decides the data key that seals it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
