@@ -873,21 +873,23 @@ fn hash32(bytes: Vec<u8>) -> Result<[u8; 32]> {
         .map_err(|_| corrupt("an audit hash is not 32 bytes"))
 }
 
+/// Reads a row of [`RECORD_COLUMNS`] by position (the verifier reads every record; looking
+/// columns up by name costs more than the MAC).
 fn stored_record(row: &SqliteRow) -> Result<StoredRecord> {
-    let seq: i64 = row.try_get("seq")?;
+    let seq: i64 = row.try_get(0)?;
     Ok(StoredRecord {
         seq: u64::try_from(seq).unwrap_or(0),
-        event_id: row.try_get("event_id")?,
-        at_micros: row.try_get("at")?,
-        actor: row.try_get("actor")?,
-        event_type: row.try_get("event_type")?,
-        target_table: row.try_get("target_table")?,
-        target_key: row.try_get("target_key")?,
-        status: row.try_get("status")?,
-        key_id: row.try_get("key_id")?,
-        detail: row.try_get("detail")?,
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
+        event_id: row.try_get(1)?,
+        at_micros: row.try_get(2)?,
+        actor: row.try_get(3)?,
+        event_type: row.try_get(4)?,
+        target_table: row.try_get(5)?,
+        target_key: row.try_get(6)?,
+        status: row.try_get(7)?,
+        key_id: row.try_get(8)?,
+        detail: row.try_get(9)?,
+        prev_hash: row.try_get(10)?,
+        hash: row.try_get(11)?,
     })
 }
 
