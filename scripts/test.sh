@@ -26,6 +26,12 @@ venv="${CARGO_TARGET_DIR:-target}/ci-venv"
 "$venv/bin/pip" install -q --disable-pip-version-check "cryptography>=42"
 "$venv/bin/python" tests/crypto/check_envelope_vectors.py tests/vectors/envelope_v1.json
 
+echo "== audit vectors are what the generator derives"
+cargo run -q -p inventario-core --example audit_vectors --locked | cmp - tests/vectors/audit_v1.json
+
+echo "== audit vectors check with an independent Python implementation of docs/FORMAT.md"
+"$venv/bin/python" tests/crypto/check_audit_vectors.py tests/vectors/audit_v1.json
+
 echo "== cargo test"
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
