@@ -650,3 +650,25 @@ async fn application_events_feed_detectors_and_an_escaped_report() {
     let parsed: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(parsed["total_events"], json!(6));
 }
+
+#[tokio::test]
+async fn an_old_checkpoint_does_not_excuse_a_prefix_removed_by_hand() {
+    let s = TestStore::new().await;
+    location(&s.inv, "L1").await;
+    let early = s.inv.audit_checkpoint().await.unwrap();
+    for code in ["L2", "L3", "L4", "L5", "L6"] {
+        location(&s.inv, code).await;
+    }
+    tamper(
+        &s,
+        &[
+            "INSERT INTO audit_anchor (tenant_id, seq, hash, purged_at) \
+             SELECT tenant_id, seq, hash, 0 FROM audit_events WHERE seq = 4",
+            "DELETE FROM audit_events WHERE seq <= 4",
+        ],
+    )
+    .await;
+    let report = s.inv.verify_audit(Some(&early)).await.unwrap();
+    let problem = report.problem.expect("the anchor is not vouched for");
+    assert_eq!((problem.seq, problem.kind), (1, TamperKind::Deleted));
+}

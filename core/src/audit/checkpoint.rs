@@ -40,7 +40,7 @@ pub struct Checkpoint {
     pub at: DateTime<Utc>,
     /// The Ed25519 public key that signed it.
     pub public_key: [u8; 32],
-    /// The signature over the fields above (docs/FORMAT.md, "Checkpoint").
+    /// The signature over the fields above (docs/FORMAT.md, "Audit checkpoint").
     pub signature: [u8; 64],
 }
 
@@ -170,6 +170,17 @@ impl Checkpoint {
             public_key,
             signature,
         };
+        // One checkpoint has exactly one text: anything the parser tolerated (a leading zero,
+        // another UTC offset, nanoseconds) is refused here.
+        let canonical = checkpoint.to_text();
+        let given: Vec<&str> = text
+            .trim()
+            .lines()
+            .map(|l| l.trim_end_matches('\r'))
+            .collect();
+        if canonical.trim_end().lines().ne(given.iter().copied()) {
+            return Err(AuditError::MalformedCheckpoint("not in canonical form"));
+        }
         checkpoint.verify_signature()?;
         Ok(checkpoint)
     }
@@ -189,7 +200,7 @@ fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
 }
 
-/// What the signature covers (docs/FORMAT.md, "Checkpoint").
+/// What the signature covers (docs/FORMAT.md, "Audit checkpoint").
 fn signed_message(
     store_id: &[u8; 16],
     tenant: &str,
@@ -247,6 +258,15 @@ mod tests {
                 "at: 2026-11-23T12:34:57.123456Z",
             ),
             ("version: 1", "version: 2"),
+            ("seq: 42", "seq: 042"),
+            (
+                "at: 2026-11-23T12:34:56.123456Z",
+                "at: 2026-11-23T09:34:56.123456-03:00",
+            ),
+            (
+                "at: 2026-11-23T12:34:56.123456Z",
+                "at: 2026-11-23T12:34:56.123456000Z",
+            ),
         ] {
             assert!(
                 Checkpoint::from_text(&text.replace(from, to)).is_err(),

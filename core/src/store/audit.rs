@@ -100,7 +100,9 @@ pub struct VerifyReport {
     pub to_seq: u64,
     /// How many records checked.
     pub checked: u64,
-    /// The pinned checkpoint's `seq`, when one was given and matched.
+    /// The pinned checkpoint's `seq`, when one was given and matched (`None` when the
+    /// checkpoint predates a retention purge: the retained chain is then checked from its
+    /// anchor, which a verified `RETENTION_PURGE` record must vouch for).
     pub checkpoint_seq: Option<u64>,
     /// The first break, if any.
     pub problem: Option<ChainBreak>,
@@ -464,7 +466,7 @@ impl Store {
                 }
                 match self.pinned_start(cp, anchor).await? {
                     Ok(start) => {
-                        checkpoint_seq = Some(cp.seq);
+                        checkpoint_seq = (start.0 == cp.seq).then_some(cp.seq);
                         start
                     }
                     Err(problem) => {
@@ -514,8 +516,10 @@ impl Store {
             }
         }
         if problem.is_none() {
-            problem = tail_problem(&verifier, head, start_seq)
-                .or_else(|| anchor_problem(since.is_none(), anchor, &purge_records));
+            problem = tail_problem(&verifier, head, start_seq).or_else(|| {
+                let from_anchor = anchor.is_some_and(|(seq, _)| seq == start_seq);
+                anchor_problem(from_anchor, anchor, &purge_records)
+            });
         }
         if problem.is_some() {
             self.metrics().audit_verify_failure();
