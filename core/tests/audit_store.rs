@@ -406,13 +406,12 @@ async fn a_prefix_removed_without_a_retention_purge_is_reported_as_deleted() {
 async fn a_pinned_checkpoint_exposes_a_forked_history() {
     let s = ten_records().await;
     let shop = s.inv.locations().await.unwrap()[0].id;
-    // A copy of the store as it is now (as a restored backup would be).
-    s.inv.close().await;
+    // A consistent copy of the store as it is now (as a restored backup would be).
     let copy_path = s.dir.path().join("copy.db");
-    std::fs::copy(s.dir.path().join("test.db"), &copy_path).unwrap();
+    tamper_url(&s.url, &format!("VACUUM INTO '{}'", copy_path.display())).await;
     let copy_url = format!("sqlite://{}?mode=rwc", copy_path.display());
 
-    let original = Inventory::open(&s.url, test_key(), "tester").await.unwrap();
+    let original = s.inv.clone();
     for code in ["A1", "A2"] {
         location(&original, code).await;
     }
