@@ -13,6 +13,12 @@
 //! - `normalizers`: the blind-index vectors' inputs and some awkward Unicode.
 //! - `keyring_record`: the wrapped-key vectors (genuine under the fixed KEK), wraps made by the
 //!   oracle for each purpose, and malformed ones.
+//! - `audit_checkpoint`: checkpoints signed here with `ed25519-dalek` over the message layout of
+//!   `src/lib.rs` and written out by hand (each must be accepted by `Checkpoint::from_text` and
+//!   written back identically by `to_text`: an independent check of both), the first with CRLF
+//!   line ends and surrounding whitespace, and a few refused edits.
+//! - `audit_verifier`: genuine chains of 1, 3 and 16 records, from genesis and from later
+//!   positions, unchanged and with each kind of change.
 //!
 //! Seeds are named after their content, so running it again changes nothing.
 
@@ -22,9 +28,12 @@ use std::fs;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use ed25519_dalek::{Signer, SigningKey};
+use inventario_core::audit::Checkpoint;
 use inventario_core::crypto::{DataKey, FieldContext, KeyMaterial, KeyPurpose, WrapContext};
 use inventario_fuzz::{
-    data_key, kek, oracle_open, oracle_wrap, EnvelopeInput, WrapInput, DATA_KEY_ID,
+    checkpoint_message, data_key, kek, oracle_open, oracle_wrap, ChainInput, EnvelopeInput,
+    Mutation, RecordSpec, WrapInput, DATA_KEY_ID, MUTATION_KINDS,
 };
 use serde_json::Value;
 
@@ -41,6 +50,8 @@ fn main() -> Result<()> {
         ("envelope_text", envelope_text(&vectors)),
         ("normalizers", normalizers(&vectors)),
         ("keyring_record", keyring_record(&vectors)?),
+        ("audit_checkpoint", audit_checkpoint()?),
+        ("audit_verifier", audit_verifier()),
     ];
     for (target, seeds) in counts {
         let dir = corpus.join(target);
@@ -265,4 +276,128 @@ fn keyring_record(vectors: &Value) -> Result<Vec<Vec<u8>>> {
         }
     }
     Ok(seeds)
+}
+
+/// The text form of a checkpoint, written here from the format of `Checkpoint::to_text`.
+fn checkpoint_text(
+    seed: &[u8; 32],
+    store_id: [u8; 16],
+    tenant: &str,
+    seq: u64,
+    hash: [u8; 32],
+    (at, at_micros): (&str, i64),
+) -> String {
+    let key = SigningKey::from_bytes(seed);
+    let signature = key.sign(&checkpoint_message(
+        &store_id, tenant, seq, &hash, at_micros,
+    ));
+    format!(
+        "-----BEGIN INVENTARIO CHECKPOINT-----\nversion: 1\nstore: {}\ntenant: {tenant}\nseq: {seq}\nhash: {}\nat: {at}\nkey: {}\nsignature: {}\n-----END INVENTARIO CHECKPOINT-----\n",
+        hex::encode(store_id),
+        hex::encode(hash),
+        hex::encode(key.verifying_key().to_bytes()),
+        hex::encode(signature.to_bytes()),
+    )
+}
+
+fn audit_checkpoint() -> Result<Vec<Vec<u8>>> {
+    // Times with their microseconds since the epoch, computed apart from chrono.
+    let texts = [
+        checkpoint_text(
+            &[9; 32],
+            [1; 16],
+            "default",
+            42,
+            [7; 32],
+            ("2026-11-23T12:34:56.123456Z", 1_795_437_296_123_456),
+        ),
+        checkpoint_text(
+            &[1; 32],
+            *b"inventario-store",
+            "sucursal-norte",
+            0,
+            [0; 32],
+            ("2026-01-01T00:00:00.000000Z", 1_767_225_600_000_000),
+        ),
+        checkpoint_text(
+            &[0x42; 32],
+            [0xff; 16],
+            "ñandú 🧉",
+            u64::MAX,
+            [0xff; 32],
+            ("1969-12-31T23:59:59.999999Z", -1),
+        ),
+        checkpoint_text(
+            &[0; 32],
+            [0; 16],
+            "t",
+            1,
+            [0xa5; 32],
+            ("9999-12-31T23:59:59.999999Z", 253_402_300_799_999_999),
+        ),
+        checkpoint_text(
+            &[0xee; 32],
+            [0x10; 16],
+            "x",
+            7,
+            [0x5a; 32],
+            ("0000-01-01T00:00:00.000000Z", -62_167_219_200_000_000),
+        ),
+    ];
+    let mut seeds = Vec::new();
+    for text in &texts {
+        let checkpoint = Checkpoint::from_text(text)?;
+        if checkpoint.to_text() != *text {
+            return Err(format!("to_text differs from the seed:\n{text}").into());
+        }
+        seeds.push(text.as_bytes().to_vec());
+    }
+    let first = &texts[0];
+    let variants = [
+        format!("\n  {}  \n", first.replace('\n', "\r\n")),
+        first.replace("seq: 42", "seq: 43"),
+        first.replace("version: 1", "version: 2"),
+        first.replace("-----END INVENTARIO CHECKPOINT-----\n", ""),
+        first.to_uppercase(),
+        String::new(),
+    ];
+    seeds.extend(variants.iter().map(|v| v.as_bytes().to_vec()));
+    Ok(seeds)
+}
+
+fn audit_verifier() -> Vec<Vec<u8>> {
+    let record = |i: u8| RecordSpec {
+        event_id: [i; 16],
+        at_micros: 1_795_437_296_000_000 + i64::from(i) * 1_000_000,
+        actor: format!("cajero-{i}"),
+        event_type: ["STOCK_MOVEMENT", "ENCRYPTED_DATA_DECRYPT", "LOGIN_FAILED"]
+            [usize::from(i % 3)]
+        .into(),
+        target_table: "stock_movements".into(),
+        target_key: i.to_string(),
+        failed: i % 4 == 3,
+        key_id: (i % 2 == 1).then_some(u32::from(i)),
+        detail: format!("{{\"rows\":{i}}}"),
+    };
+    let starts = [(0, [0; 32]), (41, [7; 32]), (u64::MAX - 17, [0xff; 32])];
+    let mut seeds = Vec::new();
+    for (n, (after_seq, after_hash)) in [1u8, 3, 16].into_iter().zip(starts) {
+        for kind in 0..MUTATION_KINDS.len() {
+            let input = ChainInput {
+                after_seq,
+                after_hash,
+                head_known: kind % 2 == 0,
+                mutation: Mutation {
+                    kind: u8::try_from(kind).unwrap_or(0),
+                    a: n / 2,
+                    b: u8::try_from(kind).unwrap_or(0) + 3,
+                    c: 5,
+                    value: 0x81,
+                },
+                records: (0..n).map(record).collect(),
+            };
+            seeds.push(input.join());
+        }
+    }
+    seeds
 }

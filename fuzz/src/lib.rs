@@ -1,7 +1,8 @@
 //! What the fuzz targets share: the fixed keys, the layout of each target's input (split here and
 //! joined by the seed generator, `examples/seeds.rs`), and independent oracles written from
-//! `docs/FORMAT.md` with `aes-gcm-siv` directly, so that a target checks the library against the
-//! specification rather than against itself.
+//! `docs/FORMAT.md` with `aes-gcm-siv` directly (and, for checkpoints, with `ed25519-dalek` over
+//! the signed message that `core/src/audit/checkpoint.rs` documents), so that a target checks the
+//! library against the specification rather than against itself.
 //!
 //! Nothing here may panic on any input: a panic is a finding, and it must come from a target's
 //! assertion about the library, never from this harness.
@@ -11,9 +12,12 @@
 
 use aes_gcm_siv::aead::{AeadInPlace, KeyInit};
 use aes_gcm_siv::{Aes256GcmSiv, Key, Nonce, Tag};
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use inventario_core::audit::{Checkpoint, RecordFields, Status, StoredRecord};
 use inventario_core::crypto::{
     CryptoError, DataKey, EnvelopeHeader, Kek, KeyMaterial, KeyPurpose, MasterKey, WrapContext,
 };
+use uuid::Uuid;
 
 /// The id of the fixed data key that `envelope_open` opens with.
 pub const DATA_KEY_ID: u32 = 7;
@@ -340,6 +344,382 @@ pub fn expected_wrap_shape_error(wrapped: &[u8]) -> Option<CryptoError> {
     }
 }
 
+/// The domain that starts every signed checkpoint message.
+const CHECKPOINT_DOMAIN: &[u8] = b"inventario-core/v1 checkpoint";
+
+/// What a checkpoint's Ed25519 signature covers, written from the layout documented on
+/// `Checkpoint` / `signed_message` (`core/src/audit/checkpoint.rs`): `"inventario-core/v1
+/// checkpoint" ‖ store id (16) ‖ tenant length (u32 BE) ‖ tenant ‖ seq (u64 BE) ‖ hash (32) ‖
+/// microseconds since the epoch (i64 BE)`.
+pub fn checkpoint_message(
+    store_id: &[u8; 16],
+    tenant: &str,
+    seq: u64,
+    hash: &[u8; 32],
+    at_micros: i64,
+) -> Vec<u8> {
+    let mut out = CHECKPOINT_DOMAIN.to_vec();
+    out.extend_from_slice(store_id);
+    let len = u32::try_from(tenant.len()).unwrap_or(u32::MAX);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(tenant.as_bytes());
+    out.extend_from_slice(&seq.to_be_bytes());
+    out.extend_from_slice(hash);
+    out.extend_from_slice(&at_micros.to_be_bytes());
+    out
+}
+
+/// Whether `checkpoint`'s signature verifies under its own public key over
+/// [`checkpoint_message`] (with `ed25519-dalek` directly, not through the library).
+pub fn oracle_checkpoint_verifies(checkpoint: &Checkpoint) -> bool {
+    let Ok(key) = VerifyingKey::from_bytes(&checkpoint.public_key) else {
+        return false;
+    };
+    let message = checkpoint_message(
+        &checkpoint.store_id,
+        &checkpoint.tenant,
+        checkpoint.seq,
+        &checkpoint.hash,
+        checkpoint.at.timestamp_micros(),
+    );
+    key.verify(&message, &Signature::from_bytes(&checkpoint.signature))
+        .is_ok()
+}
+
+/// The audit key of `audit_verifier`'s chains.
+pub const AUDIT_KEY: [u8; 32] = [
+    0x3c, 0x91, 0x0e, 0x5f, 0xa2, 0x47, 0xd8, 0x16, 0x6b, 0xf0, 0x29, 0x84, 0xc3, 0x5a, 0x1d, 0xe7,
+    0x72, 0x08, 0xb9, 0x4e, 0x33, 0xca, 0x65, 0x9d, 0x01, 0xf6, 0x58, 0xaf, 0x24, 0x8b, 0xde, 0x40,
+];
+
+/// The tenant of `audit_verifier`'s chains.
+pub const AUDIT_TENANT: &str = "default";
+
+/// Most records in one `audit_verifier` chain.
+pub const MAX_RECORDS: usize = 16;
+
+/// Reads fuzz input front to back, like `arbitrary::Unstructured`: past the end every read gives
+/// zeros (and strings come out empty), so every input decodes to some chain.
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn bytes(&mut self, len: usize) -> &'a [u8] {
+        take(&mut self.rest, len)
+    }
+
+    fn array<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        let head = self.bytes(N);
+        out[..head.len()].copy_from_slice(head);
+        out
+    }
+
+    fn u8(&mut self) -> u8 {
+        self.array::<1>()[0]
+    }
+}
+
+/// One record of a genuine chain, before it is chained (its `seq`, `prev_hash` and `hash` come
+/// from its position).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSpec {
+    /// The UUID bytes.
+    pub event_id: [u8; 16],
+    /// Microseconds since the epoch.
+    pub at_micros: i64,
+    /// Actor.
+    pub actor: String,
+    /// Event type name (not checked by the verifier: any string is chained).
+    pub event_type: String,
+    /// Target table.
+    pub target_table: String,
+    /// Target row key.
+    pub target_key: String,
+    /// `FAILED` rather than `SUCCESS`.
+    pub failed: bool,
+    /// The key id, if any.
+    pub key_id: Option<u32>,
+    /// Detail text.
+    pub detail: String,
+}
+
+/// The one change `audit_verifier` makes to a genuine chain. `kind` picks it (taken modulo the
+/// number of kinds, see [`Mutation::apply`]); `a`, `b`, `c` and `value` are its arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Mutation {
+    /// Which change.
+    pub kind: u8,
+    /// Usually the record (modulo the chain length).
+    pub a: u8,
+    /// Usually the field, or the second record.
+    pub b: u8,
+    /// Usually the byte or bit position, or a length.
+    pub c: u8,
+    /// A value: an XOR mask, a new `seq` or a new key id.
+    pub value: u64,
+}
+
+/// The kinds of [`Mutation`], in the order of their codes.
+pub const MUTATION_KINDS: [&str; 9] = [
+    "none",
+    "flip a byte or bit of a field",
+    "delete a record",
+    "swap two records",
+    "duplicate a record",
+    "truncate the chain",
+    "set a seq",
+    "malformed field (length, status, key id)",
+    "delete a record and renumber the rest",
+];
+
+/// Statuses that are not `SUCCESS` or `FAILED`.
+const BAD_STATUSES: [&str; 6] = [
+    "",
+    "success",
+    "SUCCESS ",
+    "FAILED\0",
+    "MAYBE",
+    "SUCCESSFAILED",
+];
+
+fn flip_bytes(bytes: &mut Vec<u8>, at: u8, mask: u8) {
+    if bytes.is_empty() {
+        bytes.push(mask);
+    } else {
+        let i = usize::from(at) % bytes.len();
+        bytes[i] ^= mask;
+    }
+}
+
+fn flip_string(s: &mut String, at: u8, mask: u8) {
+    let mut bytes = std::mem::take(s).into_bytes();
+    flip_bytes(&mut bytes, at, mask);
+    *s = String::from_utf8_lossy(&bytes).into_owned();
+}
+
+impl Mutation {
+    /// Applies the change to `records` (a chain of at least one record). Some changes can leave
+    /// the chain as it was (a length set to what it is, a lossy string that decodes the same):
+    /// the target compares with the genuine chain rather than trusting the kind.
+    pub fn apply(&self, records: &mut Vec<StoredRecord>) {
+        if records.is_empty() {
+            return;
+        }
+        let len = records.len();
+        let i = usize::from(self.a) % len;
+        let mask = u8::try_from(self.value & 0xff).unwrap_or(1).max(1);
+        let bit = u32::from(self.c);
+        match usize::from(self.kind) % MUTATION_KINDS.len() {
+            1 => {
+                let r = &mut records[i];
+                match self.b % 12 {
+                    0 => r.seq ^= 1u64 << (bit % 64),
+                    1 => flip_bytes(&mut r.event_id, self.c, mask),
+                    2 => r.at_micros ^= 1i64 << (bit % 64),
+                    3 => flip_string(&mut r.actor, self.c, mask),
+                    4 => flip_string(&mut r.event_type, self.c, mask),
+                    5 => flip_string(&mut r.target_table, self.c, mask),
+                    6 => flip_string(&mut r.target_key, self.c, mask),
+                    7 => flip_string(&mut r.status, self.c, mask),
+                    8 => {
+                        r.key_id = Some(match r.key_id {
+                            Some(id) => id ^ (1i64 << (bit % 32)),
+                            None => i64::from(self.c),
+                        })
+                    }
+                    9 => flip_string(&mut r.detail, self.c, mask),
+                    10 => flip_bytes(&mut r.prev_hash, self.c, mask),
+                    _ => flip_bytes(&mut r.hash, self.c, mask),
+                }
+            }
+            2 => {
+                records.remove(i);
+            }
+            3 => records.swap(i, usize::from(self.b) % len),
+            4 => {
+                let copy = records[i].clone();
+                records.insert(i + 1, copy);
+            }
+            5 => records.truncate(i),
+            6 => records[i].seq = self.value,
+            7 => {
+                let r = &mut records[i];
+                match self.b % 6 {
+                    0 => r.event_id.resize(usize::from(self.c) % 40, self.c),
+                    1 => r.prev_hash.resize(usize::from(self.c) % 70, self.c),
+                    2 => r.hash.resize(usize::from(self.c) % 70, self.c),
+                    3 => {
+                        r.status = BAD_STATUSES[usize::from(self.c) % BAD_STATUSES.len()].to_owned()
+                    }
+                    4 => r.key_id = Some(i64::from_be_bytes(self.value.to_be_bytes())),
+                    _ => r.key_id = r.key_id.map_or(Some(0), |_| None),
+                }
+            }
+            8 => {
+                records.remove(i);
+                for r in &mut records[i..] {
+                    r.seq = r.seq.wrapping_sub(1);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `audit_verifier`'s input: `[count][flags][kind][a][b][c][value: 8, BE]`, then, when flag bit 0
+/// is set, `[after seq: 8, BE][after hash: 32]` (otherwise the chain starts at genesis), then per
+/// record `[flags][key id: 4, BE][at: 8, BE][event id: 16][actor len][type len][table len][key
+/// len][detail len] actor type table key detail`. The chain has `1 + count % 16` records; strings
+/// are decoded lossily; input that runs out reads as zeros.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainInput {
+    /// The `seq` before the first record (0 from genesis); at most `u64::MAX - records`.
+    pub after_seq: u64,
+    /// The hash before the first record ([`inventario_core::audit::GENESIS_HASH`] from genesis).
+    pub after_hash: [u8; 32],
+    /// Whether the verifier is told the head's `seq` (flag bit 1).
+    pub head_known: bool,
+    /// The change made to the chain.
+    pub mutation: Mutation,
+    /// The records, 1 to [`MAX_RECORDS`].
+    pub records: Vec<RecordSpec>,
+}
+
+impl ChainInput {
+    /// Decodes fuzz input; every input decodes.
+    pub fn split(data: &[u8]) -> Self {
+        let mut r = Reader { rest: data };
+        let count = 1 + usize::from(r.u8()) % MAX_RECORDS;
+        let flags = r.u8();
+        let [kind, a, b, c] = r.array::<4>();
+        let mutation = Mutation {
+            kind,
+            a,
+            b,
+            c,
+            value: u64::from_be_bytes(r.array()),
+        };
+        let (after_seq, after_hash) = if flags & 1 == 1 {
+            let seq = u64::from_be_bytes(r.array());
+            (seq.min(u64::MAX - count as u64), r.array())
+        } else {
+            (0, inventario_core::audit::GENESIS_HASH)
+        };
+        let records = (0..count)
+            .map(|_| {
+                let flags = r.u8();
+                let key_id = u32::from_be_bytes(r.array());
+                let at_micros = i64::from_be_bytes(r.array());
+                let event_id = r.array();
+                let lens: [u8; 5] = r.array();
+                let mut string =
+                    |len: u8| String::from_utf8_lossy(r.bytes(usize::from(len))).into_owned();
+                RecordSpec {
+                    event_id,
+                    at_micros,
+                    actor: string(lens[0]),
+                    event_type: string(lens[1]),
+                    target_table: string(lens[2]),
+                    target_key: string(lens[3]),
+                    failed: flags & 1 == 1,
+                    key_id: (flags & 2 == 2).then_some(key_id),
+                    detail: string(lens[4]),
+                }
+            })
+            .collect();
+        ChainInput {
+            after_seq,
+            after_hash,
+            head_known: flags & 2 == 2,
+            mutation,
+            records,
+        }
+    }
+
+    /// The fuzz input that decodes into `self` (1 to 16 records, strings of at most 255 bytes).
+    pub fn join(&self) -> Vec<u8> {
+        let count = self.records.len().clamp(1, MAX_RECORDS) - 1;
+        let from_genesis =
+            self.after_seq == 0 && self.after_hash == inventario_core::audit::GENESIS_HASH;
+        let flags = u8::from(!from_genesis) | (u8::from(self.head_known) << 1);
+        let m = self.mutation;
+        let mut out = vec![len_byte(count), flags, m.kind, m.a, m.b, m.c];
+        out.extend_from_slice(&m.value.to_be_bytes());
+        if !from_genesis {
+            out.extend_from_slice(&self.after_seq.to_be_bytes());
+            out.extend_from_slice(&self.after_hash);
+        }
+        for spec in self.records.iter().take(MAX_RECORDS) {
+            out.push(u8::from(spec.failed) | (u8::from(spec.key_id.is_some()) << 1));
+            out.extend_from_slice(&spec.key_id.unwrap_or(0).to_be_bytes());
+            out.extend_from_slice(&spec.at_micros.to_be_bytes());
+            out.extend_from_slice(&spec.event_id);
+            let strings = [
+                &spec.actor,
+                &spec.event_type,
+                &spec.target_table,
+                &spec.target_key,
+                &spec.detail,
+            ];
+            out.extend(strings.iter().map(|s| len_byte(s.len())));
+            for s in strings {
+                out.extend_from_slice(s.as_bytes());
+            }
+        }
+        out
+    }
+
+    /// The genuine chain: each record at `after_seq + 1 + i`, its hash from
+    /// `RecordFields::chain_hash` under [`AUDIT_KEY`] after its predecessor's.
+    pub fn genuine_chain(&self) -> Vec<StoredRecord> {
+        let mut prev = self.after_hash;
+        let mut seq = self.after_seq;
+        self.records
+            .iter()
+            .map(|spec| {
+                seq = seq.saturating_add(1);
+                let status = if spec.failed {
+                    Status::Failed
+                } else {
+                    Status::Success
+                };
+                let hash = RecordFields {
+                    tenant: AUDIT_TENANT,
+                    seq,
+                    event_id: Uuid::from_bytes(spec.event_id),
+                    at_micros: spec.at_micros,
+                    actor: &spec.actor,
+                    event_type: &spec.event_type,
+                    target_table: &spec.target_table,
+                    target_key: &spec.target_key,
+                    status,
+                    key_id: spec.key_id,
+                    detail: &spec.detail,
+                }
+                .chain_hash(&AUDIT_KEY, &prev);
+                let record = StoredRecord {
+                    seq,
+                    event_id: spec.event_id.to_vec(),
+                    at_micros: spec.at_micros,
+                    actor: spec.actor.clone(),
+                    event_type: spec.event_type.clone(),
+                    target_table: spec.target_table.clone(),
+                    target_key: spec.target_key.clone(),
+                    status: status.as_str().to_owned(),
+                    key_id: spec.key_id.map(i64::from),
+                    detail: spec.detail.clone(),
+                    prev_hash: prev.to_vec(),
+                    hash: hash.to_vec(),
+                };
+                prev = hash;
+                record
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +747,44 @@ mod tests {
         let split = WrapInput::split(&joined).unwrap();
         assert_eq!(split.join(), joined);
         assert_eq!(split.ctx.purpose, KeyPurpose::BlindIndex);
+    }
+
+    #[test]
+    fn chain_inputs_split_back_into_what_was_joined() {
+        let spec = RecordSpec {
+            event_id: [4; 16],
+            at_micros: -5,
+            actor: "cajero-1".into(),
+            event_type: "STOCK_MOVEMENT".into(),
+            target_table: "stock_movements".into(),
+            target_key: "ñ".into(),
+            failed: true,
+            key_id: Some(9),
+            detail: "{}".into(),
+        };
+        for (after_seq, after_hash) in [(0, [0; 32]), (u64::MAX - 2, [3; 32])] {
+            let input = ChainInput {
+                after_seq,
+                after_hash,
+                head_known: true,
+                mutation: Mutation {
+                    kind: 7,
+                    a: 1,
+                    b: 2,
+                    c: 3,
+                    value: u64::MAX,
+                },
+                records: vec![
+                    spec.clone(),
+                    RecordSpec {
+                        key_id: None,
+                        ..spec.clone()
+                    },
+                ],
+            };
+            assert_eq!(ChainInput::split(&input.join()), input);
+        }
+        assert_eq!(ChainInput::split(&[]).records.len(), 1);
     }
 
     #[test]
