@@ -149,7 +149,7 @@ impl ChainVerifier {
         match self.recompute(record, record.seq, &self.prev) {
             Some(hash) if hash[..] == record.hash[..] => {
                 self.prev = hash;
-                self.next_seq += 1;
+                self.next_seq = self.next_seq.saturating_add(1);
                 self.checked += 1;
                 Ok(())
             }
