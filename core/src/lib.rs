@@ -7,7 +7,9 @@
 //! Start with [`Inventory`]: open a store, create locations, suppliers and products, record
 //! movements with [`MovementRequest`], and query stock. The rules themselves live in
 //! [`domain`], pure and synchronous, usable without a database. Field encryption (envelopes,
-//! key wrapping, blind indexes) is in [`crypto`], equally pure.
+//! key wrapping, blind indexes) is in [`crypto`], equally pure. Every committed command also
+//! appends one record to the tamper-evident chain of [`audit`], and [`metrics`] reports what the
+//! store does to a sink of your own or to a Prometheus registry.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

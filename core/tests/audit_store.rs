@@ -671,3 +671,56 @@ async fn an_old_checkpoint_does_not_excuse_a_prefix_removed_by_hand() {
     let problem = report.problem.expect("the anchor is not vouched for");
     assert_eq!((problem.seq, problem.kind), (1, TamperKind::Deleted));
 }
+
+#[tokio::test]
+async fn bad_audit_input_is_refused_with_a_typed_error_and_writes_nothing() {
+    let s = TestStore::new().await;
+    location(&s.inv, "LOCAL").await;
+    let before = snapshot(&s).await;
+
+    let long_reason = "x".repeat(501);
+    for (table, reason) in [
+        ("locations", "   "),
+        ("", "juicio"),
+        ("locations", long_reason.as_str()),
+    ] {
+        let err = s
+            .inv
+            .place_legal_hold(Target::new(table, "1"), reason)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.rule(), Some(RuleError::InvalidText { .. })),
+            "{err}"
+        );
+    }
+    let err = s.inv.lift_legal_hold(404).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Audit(AuditError::LegalHoldNotFound(404))),
+        "{err}"
+    );
+
+    let event = |detail: serde_json::Value, target: Target| AppEvent {
+        event_type: EventType::DataExport,
+        target,
+        status: Status::Success,
+        detail,
+    };
+    for bad in [
+        event(json!(["not", "an", "object"]), Target::none()),
+        event(json!({ "blob": "x".repeat(17 * 1024) }), Target::none()),
+        event(json!({}), Target::new("t".repeat(101), "")),
+        AppEvent {
+            event_type: EventType::RetentionPurge,
+            ..event(json!({}), Target::none())
+        },
+    ] {
+        let err = s.inv.record_audit_event(bad).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Audit(AuditError::InvalidEvent(_))),
+            "{err}"
+        );
+    }
+    assert_eq!(snapshot(&s).await, before);
+    assert!(s.inv.legal_holds().await.unwrap().is_empty());
+}

@@ -16,6 +16,9 @@ pub enum AuditError {
     /// The keyring has no audit key (a keyring opened outside an inventory store).
     #[error("this keyring has no audit keys")]
     MissingKey,
+    /// No legal hold has this id.
+    #[error("no legal hold with id {0}")]
+    LegalHoldNotFound(i64),
     /// An application event was refused: names what is wrong with it.
     #[error("invalid audit event: {0}")]
     InvalidEvent(&'static str),

@@ -387,25 +387,21 @@ impl Store {
 
     /// The head of the chain: the last `seq` written and its hash.
     async fn audit_head(&self) -> Result<Option<(u64, [u8; 32])>> {
-        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE tenant_id = $1")
-            .bind(self.tenant())
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(|row| {
-            let seq: i64 = row.try_get("seq")?;
-            Ok((
-                u64::try_from(seq).unwrap_or(0),
-                hash32(row.try_get("hash")?)?,
-            ))
-        })
-        .transpose()
+        self.chain_position("audit_head").await
     }
 
+    /// The retention anchor: the last purged `seq` and its hash.
     async fn audit_anchor(&self) -> Result<Option<(u64, [u8; 32])>> {
-        let row = sqlx::query("SELECT seq, hash FROM audit_anchor WHERE tenant_id = $1")
-            .bind(self.tenant())
-            .fetch_optional(self.pool())
-            .await?;
+        self.chain_position("audit_anchor").await
+    }
+
+    async fn chain_position(&self, table: &'static str) -> Result<Option<(u64, [u8; 32])>> {
+        let row = sqlx::query(&format!(
+            "SELECT seq, hash FROM {table} WHERE tenant_id = $1"
+        ))
+        .bind(self.tenant())
+        .fetch_optional(self.pool())
+        .await?;
         row.map(|row| {
             let seq: i64 = row.try_get("seq")?;
             Ok((
@@ -775,7 +771,7 @@ impl Store {
         .rows_affected();
         let hold = legal_hold_in(&mut tx, self.tenant(), id)
             .await?
-            .ok_or_else(|| Error::Audit(AuditError::InvalidEvent("no legal hold with this id")))?;
+            .ok_or(Error::Audit(AuditError::LegalHoldNotFound(id)))?;
         if lifted == 0 {
             tx.rollback().await?;
             return Ok(hold);

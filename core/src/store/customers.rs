@@ -28,7 +28,7 @@ use serde_json::json;
 const IDENTITY_FIELDS: &[&str] = &["names", "surname", "document", "phone", "email", "address"];
 /// The fields a supplier-contact read returns.
 const CONTACT_FIELDS: &[&str] = &["cuit", "phone", "email", "address"];
-use crate::crypto::{BlindIndexLen, KeyPurpose, Normalizer};
+use crate::crypto::{BlindIndexLen, FieldValue, KeyPurpose, Normalizer};
 use crate::domain::catalog::{
     Customer, CustomerIdentity, CustomerKind, IdentityDocument, PriceList, Supplier,
     SupplierContact,
@@ -277,7 +277,8 @@ impl Store {
             .ok_or_else(|| corrupt("a new customer id already has a data key"))?;
         let data_key = key.data_key();
         let seal = |column: &EncryptedColumn, text: Option<&str>| -> Result<Option<Vec<u8>>> {
-            text.map(|t| column.seal_with(&data_key, id, t)).transpose()
+            text.map(|t| column.seal_with(self.keys(), &data_key, id, &FieldValue::Text(t.into())))
+                .transpose()
         };
         let names = seal(&CUSTOMER_NAMES, Some(identity.names.trim()))?;
         let surname = seal(&CUSTOMER_SURNAME, clean(&identity.surname))?;
@@ -572,8 +573,10 @@ impl Store {
                 .ok_or_else(|| corrupt("supplier key vanished"))?,
         };
         let seal = |column: &EncryptedColumn, text: Option<&str>| -> Result<Option<Vec<u8>>> {
-            text.map(|t| column.seal_with(&data_key, id.0, t))
-                .transpose()
+            text.map(|t| {
+                column.seal_with(self.keys(), &data_key, id.0, &FieldValue::Text(t.into()))
+            })
+            .transpose()
         };
         let cuit = contact.cuit.as_ref().map(|c| c.canonical().to_owned());
         let cuit_bidx = match &cuit {

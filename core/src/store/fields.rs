@@ -138,12 +138,23 @@ impl EncryptedColumn {
             .ok_or_else(|| super::corrupt(format!("no active data key for {}", self.table)))
     }
 
-    /// Seals `text` for row `row` under a given key (one created in the current transaction).
-    pub(crate) fn seal_with(&self, key: &DataKey, row: i64, text: &str) -> Result<Vec<u8>> {
+    /// Seals `value` for row `row` under a given key (one created in the current transaction,
+    /// or the active key a re-encryption batch moves rows onto), counted in `keys`' metrics.
+    pub(crate) fn seal_with(
+        &self,
+        keys: &KeySet,
+        key: &DataKey,
+        row: i64,
+        value: &FieldValue,
+    ) -> Result<Vec<u8>> {
         let row_key = row.to_string();
-        let ctx = FieldContext::new(self.table, self.column, &row_key)
-            .map_err(|e| field_error(self, row, e))?;
-        Ok(key.seal(&ctx, &FieldValue::Text(text.to_owned())))
+        keys.observe(CryptoOp::Encrypt, || {
+            Ok(key.seal(
+                &FieldContext::new(self.table, self.column, &row_key)?,
+                value,
+            ))
+        })
+        .map_err(|e| field_error(self, row, e))
     }
 
     /// Opens the envelope stored at row `row` of this column.

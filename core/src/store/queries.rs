@@ -726,6 +726,7 @@ impl Store {
         location: LocationId,
         actor: &Actor,
     ) -> Result<Option<Movement>> {
+        let started = std::time::Instant::now();
         let now = Utc::now();
         let mut tx = self.write().await?;
         let balance = sqlx::query(
@@ -825,8 +826,11 @@ impl Store {
                 "delta_milli": movement.delta.milli(),
             }));
         self.commit_audited(tx, actor, entry).await?;
-        self.metrics()
-            .stock_movement(MovementKindLabel::Repair, OpResult::Ok, 0.0);
+        self.metrics().stock_movement(
+            MovementKindLabel::Repair,
+            OpResult::Ok,
+            started.elapsed().as_secs_f64(),
+        );
         Ok(Some(movement))
     }
 }

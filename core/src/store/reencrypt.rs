@@ -16,7 +16,7 @@ use super::fields::{field_error, EncryptedColumn, SubjectKind, ENCRYPTED_COLUMNS
 use super::keys::KeyChanges;
 use super::{Entry, Store};
 use crate::audit::EventType;
-use crate::crypto::{parse_header, FieldContext, KeyPurpose, GLOBAL_SCOPE};
+use crate::crypto::{parse_header, KeyPurpose, GLOBAL_SCOPE};
 use crate::domain::Actor;
 use crate::error::Result;
 use serde_json::json;
@@ -282,10 +282,7 @@ impl Store {
                 continue;
             }
             let value = column.open(self.keys(), id, &sealed)?;
-            let row_key = id.to_string();
-            let ctx = FieldContext::new(column.table, column.column, &row_key)
-                .map_err(|e| field_error(column, id, e))?;
-            rewrites.push((id, active.seal(&ctx, &value)));
+            rewrites.push((id, column.seal_with(self.keys(), &active, id, &value)?));
         }
         for chunk in rewrites.chunks(REWRITE_CHUNK) {
             write_chunk(&mut tx, column, self.tenant(), chunk).await?;
