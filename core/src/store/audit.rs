@@ -10,13 +10,13 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
 use super::codec::{instant, micros};
 use super::ledger::Tx;
-use super::{corrupt, Store};
+use super::{corrupt, Backend, Store, WriteLock};
 use crate::audit::{
     AuditError, AuditEvent, ChainBreak, ChainVerifier, Checkpoint, EventType, RecordFields, Status,
     StoredRecord, TamperKind, Target, GENESIS_HASH,
@@ -182,10 +182,7 @@ impl Store {
     ) -> Result<u64> {
         let started = Instant::now();
         let key = self.audit_key()?;
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE tenant_id = $1")
-            .bind(self.tenant())
-            .fetch_optional(&mut **tx)
-            .await?;
+        let head = self.lock_audit_head(tx).await?;
         let (seq, prev) = match head {
             Some(row) => {
                 let seq: i64 = row.try_get("seq")?;
@@ -255,6 +252,38 @@ impl Store {
         Ok(seq)
     }
 
+    /// Reads the chain head, locking it until `tx` ends. SQLite's write lock already excludes
+    /// every other appender. On PostgreSQL the head row is locked `FOR UPDATE`; a tenant's first
+    /// append creates it (as the placeholder seq 0, replaced before commit) so that there is
+    /// always a row to lock, and concurrent first appends wait on its key instead of racing.
+    async fn lock_audit_head(&self, tx: &mut Tx) -> Result<Option<AnyRow>> {
+        let select = match self.backend() {
+            Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE tenant_id = $1",
+            Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE tenant_id = $1 FOR UPDATE",
+        };
+        let head = sqlx::query(select)
+            .bind(self.tenant())
+            .fetch_optional(&mut **tx)
+            .await?;
+        if head.is_some() || self.backend() == Backend::Sqlite {
+            return Ok(head);
+        }
+        sqlx::query(
+            "INSERT INTO audit_head (tenant_id, seq, hash) VALUES ($1, 0, $2) \
+             ON CONFLICT (tenant_id) DO NOTHING",
+        )
+        .bind(self.tenant())
+        .bind(&GENESIS_HASH[..])
+        .execute(&mut **tx)
+        .await?;
+        let head = sqlx::query(select)
+            .bind(self.tenant())
+            .fetch_one(&mut **tx)
+            .await?;
+        let seq: i64 = head.try_get("seq")?;
+        Ok((seq > 0).then_some(head))
+    }
+
     /// Appends `entry` and commits `tx`: the change and its record land together or not at all.
     pub(crate) async fn commit_audited(
         &self,
@@ -271,11 +300,12 @@ impl Store {
     /// before the caller returns the plaintext. Fail-closed: an error here withholds the
     /// plaintext. Fail-open: the loss is counted and the caller goes on.
     pub(crate) async fn audit_access(&self, actor: &Actor, entry: Entry) -> Result<()> {
-        let appended = async {
-            let tx = self.write().await?;
-            self.commit_audited(tx, actor, entry).await
-        }
-        .await;
+        let appended = self
+            .retrying(|| async {
+                let tx = self.write_locking(WriteLock::AuditOnly).await?;
+                self.commit_audited(tx, actor, entry.clone()).await
+            })
+            .await;
         match (appended, self.audit_failure()) {
             (Ok(_), _) => Ok(()),
             (Err(_), AuditFailure::FailOpen) => {
@@ -302,11 +332,12 @@ impl Store {
                 .detail(json!({ "column": column, "error": source.kind() })),
             _ => return error,
         };
-        let written = async {
-            let tx = self.write().await?;
-            self.commit_audited(tx, actor, entry).await
-        }
-        .await;
+        let written = self
+            .retrying(|| async {
+                let tx = self.write_locking(WriteLock::AuditOnly).await?;
+                self.commit_audited(tx, actor, entry.clone()).await
+            })
+            .await;
         if written.is_err() {
             self.metrics().audit_dropped();
         }
@@ -573,21 +604,31 @@ impl Store {
         Ok(Ok((cp.seq, cp.hash)))
     }
 
-    /// Up to `limit` records after `after_seq`, for the verifier. SQLite hands the page over as
-    /// one JSON array (one row instead of `limit`): the driver's cost per row is several times
+    /// Up to `limit` records after `after_seq`, for the verifier. The database hands the page
+    /// over as one JSON array (one row instead of `limit`): the driver's cost per row is several times
     /// the cost of checking a record, so this is what makes verification fast.
     async fn stored_records(&self, after_seq: u64, limit: i64) -> Result<Vec<StoredRecord>> {
-        let page: Option<String> = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(seq, hex(event_id), at, actor, event_type, \
-               target_table, target_key, status, key_id, detail, hex(prev_hash), hex(hash))) \
-             FROM (SELECT * FROM audit_events WHERE tenant_id = $1 AND seq > $2 \
-               ORDER BY seq LIMIT $3)",
-        )
-        .bind(self.tenant())
-        .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_one(self.pool())
-        .await?;
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT json_group_array(json_array(seq, hex(event_id), at, actor, event_type, \
+                   target_table, target_key, status, key_id, detail, hex(prev_hash), hex(hash))) \
+                 FROM (SELECT * FROM audit_events WHERE tenant_id = $1 AND seq > $2 \
+                   ORDER BY seq LIMIT $3)"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(json_agg(json_build_array(seq, encode(event_id, 'hex'), at, actor, \
+                   event_type, target_table, target_key, status, key_id, detail, \
+                   encode(prev_hash, 'hex'), encode(hash, 'hex')) ORDER BY seq) AS TEXT) \
+                 FROM (SELECT * FROM audit_events WHERE tenant_id = $1 AND seq > $2 \
+                   ORDER BY seq LIMIT $3) AS page"
+            }
+        };
+        let page: Option<String> = sqlx::query_scalar(sql)
+            .bind(self.tenant())
+            .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_one(self.pool())
+            .await?;
         let rows: Vec<PageRow> = serde_json::from_str(page.as_deref().unwrap_or("[]"))
             .map_err(|_| corrupt("an audit record has a column of the wrong type"))?;
         let mut records: Vec<StoredRecord> = rows.into_iter().map(PageRow::into_record).collect();
@@ -812,7 +853,7 @@ async fn legal_hold_in(tx: &mut Tx, tenant: &str, id: i64) -> Result<Option<Lega
     row.as_ref().map(legal_hold).transpose()
 }
 
-fn legal_hold(row: &SqliteRow) -> Result<LegalHold> {
+fn legal_hold(row: &AnyRow) -> Result<LegalHold> {
     Ok(LegalHold {
         id: row.try_get("id")?,
         target: Target::new(
@@ -924,7 +965,7 @@ impl IntoRecord for PageRow {
 
 /// Reads a row of [`RECORD_COLUMNS`] by position (the verifier reads every record; looking
 /// columns up by name costs more than the MAC).
-fn stored_record(row: &SqliteRow) -> Result<StoredRecord> {
+fn stored_record(row: &AnyRow) -> Result<StoredRecord> {
     let seq: i64 = row.try_get(0)?;
     Ok(StoredRecord {
         seq: u64::try_from(seq).unwrap_or(0),
@@ -942,7 +983,7 @@ fn stored_record(row: &SqliteRow) -> Result<StoredRecord> {
     })
 }
 
-fn audit_event(row: &SqliteRow) -> Result<AuditEvent> {
+fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
     let stored = stored_record(row)?;
     let bad = |what: &str| corrupt(format!("audit record {}: {what}", stored.seq));
     Ok(AuditEvent {

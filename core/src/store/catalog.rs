@@ -4,15 +4,14 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::codec::{self, json_list, micros};
 use super::fields::{PRICE_HISTORY_COST, PRODUCT_AVERAGE_COST};
 use super::keys::KeyChanges;
 use super::ledger::{CostHistory, RowMeta, Tx};
-use super::Entry;
-use super::Store;
+use super::{Entry, Store, WriteLock};
 use crate::audit::EventType;
 use crate::crypto::KeySet;
 use crate::domain::catalog::{
@@ -131,7 +130,7 @@ impl Store {
         if supplier.is_default {
             // One default per tenant: the new one replaces the old.
             sqlx::query(
-                "UPDATE suppliers SET is_default = 0 WHERE tenant_id = $1 AND is_default = 1",
+                "UPDATE suppliers SET is_default = FALSE WHERE tenant_id = $1 AND is_default = TRUE",
             )
             .bind(self.tenant())
             .execute(&mut **tx)
@@ -141,7 +140,7 @@ impl Store {
             "INSERT INTO suppliers (tenant_id, code, legal_name, trade_name, tax_condition, \
                payment_terms_days, direct_brands, distributed_brands, categories, exclude_keywords, \
                is_default, active, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, TRUE, $12) RETURNING id",
         )
         .bind(self.tenant())
         .bind(&supplier.code)
@@ -352,7 +351,7 @@ impl Store {
                barcode, sale_price_centavos, wholesale_price_centavos, min_stock_milli, \
                max_stock_milli, reorder_point_milli, pack_multiple_milli, perishable, supplier_id, \
                active, average_cost, created_at, updated_at) \
-             VALUES ($18, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, \
+             VALUES ($18, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, TRUE, \
                $19, $17, $17)",
         )
         .bind(self.tenant())
@@ -450,7 +449,7 @@ impl Store {
         columns: &str,
         column: &str,
         key: Key<'_>,
-        decode: impl Fn(&SqliteRow) -> Result<T>,
+        decode: impl Fn(&AnyRow) -> Result<T>,
     ) -> Result<Option<T>> {
         self.sync_keys_for_read().await?;
         let sql = format!("SELECT {columns} FROM {table} WHERE tenant_id = $1 AND {column} = $2");
@@ -466,7 +465,7 @@ impl Store {
     pub(crate) async fn products(&self, include_inactive: bool) -> Result<Vec<Product>> {
         self.sync_keys_for_read().await?;
         let sql = format!(
-            "SELECT {} FROM products WHERE tenant_id = $1 AND (active = 1 OR $2) ORDER BY sku",
+            "SELECT {} FROM products WHERE tenant_id = $1 AND (active = TRUE OR $2) ORDER BY sku",
             codec::PRODUCT_COLUMNS
         );
         let rows = sqlx::query(&sql)
@@ -643,7 +642,7 @@ impl Store {
             .into());
         }
         sqlx::query(
-            "UPDATE products SET active = 0, updated_at = $3 WHERE tenant_id = $1 AND id = $2",
+            "UPDATE products SET active = FALSE, updated_at = $3 WHERE tenant_id = $1 AND id = $2",
         )
         .bind(self.tenant())
         .bind(id.0)
@@ -696,8 +695,23 @@ impl Store {
         actor: &Actor,
     ) -> Result<Reservation> {
         crate::domain::catalog::optional_text("reservation reference", reference, 200)?;
+        self.retrying(|| {
+            self.reserve_once(product, location, quantity, reference, expires_at, actor)
+        })
+        .await
+    }
+
+    async fn reserve_once(
+        &self,
+        product: ProductId,
+        location: LocationId,
+        quantity: Quantity,
+        reference: Option<&str>,
+        expires_at: Option<DateTime<Utc>>,
+        actor: &Actor,
+    ) -> Result<Reservation> {
         let now = Utc::now();
-        let mut tx = self.write().await?;
+        let mut tx = self.write_locking(WriteLock::Products(&[product])).await?;
         let probe = StockCommand::SupplierReturn {
             product,
             location,
@@ -784,7 +798,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "UPDATE stock_balances SET reserved_milli = max(reserved_milli - $4, 0), updated_at = $5 \
+            "UPDATE stock_balances SET reserved_milli = CASE WHEN reserved_milli > $4 THEN reserved_milli - $4 ELSE 0 END, updated_at = $5 \
              WHERE tenant_id = $1 AND product_id = $2 AND location_id = $3",
         )
         .bind(self.tenant())
@@ -832,7 +846,7 @@ enum Key<'a> {
 }
 
 /// A price-history row's value: a public price in clear, or an encrypted cost.
-pub(crate) fn price_value(keys: &KeySet, row: &SqliteRow) -> Result<UnitCost> {
+pub(crate) fn price_value(keys: &KeySet, row: &AnyRow) -> Result<UnitCost> {
     let id: i64 = row.try_get("id")?;
     match row.try_get::<Option<Vec<u8>>, _>("cost")? {
         Some(envelope) => PRICE_HISTORY_COST.open_cost(keys, id, &envelope),

@@ -4,8 +4,8 @@
 //! value that a domain type refuses is reported as [`StoreError::Corrupt`], never guessed at.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::any::{AnyRow, AnyTypeInfoKind};
+use sqlx::{Any, ColumnIndex, Decode, Row, ValueRef as _};
 
 use super::fields::{MOVEMENT_UNIT_COST, PRODUCT_AVERAGE_COST};
 use crate::crypto::KeySet;
@@ -23,6 +23,17 @@ pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
 
 pub(crate) fn instant(micros: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros).ok_or_else(|| corrupt("timestamp out of range"))
+}
+
+/// Reads a yes/no column. SQLite keeps it as the integer 0 or 1, PostgreSQL as a `BOOLEAN`;
+/// either is read here, so the SQL can stay the same on both.
+pub(crate) fn flag<I: ColumnIndex<AnyRow>>(row: &AnyRow, index: I) -> Result<bool> {
+    let raw = row.try_get_raw(index)?;
+    if raw.type_info().kind() == AnyTypeInfoKind::Bool {
+        Ok(<bool as Decode<Any>>::decode(raw).map_err(|e| sqlx::Error::Decode(e))?)
+    } else {
+        Ok(<i64 as Decode<Any>>::decode(raw).map_err(|e| sqlx::Error::Decode(e))? != 0)
+    }
 }
 
 pub(crate) fn corrupt(what: impl Into<String>) -> crate::Error {
@@ -45,7 +56,7 @@ pub(crate) const PRODUCT_COLUMNS: &str = "id, sku, name, description, category, 
     barcode, sale_price_centavos, wholesale_price_centavos, min_stock_milli, max_stock_milli, \
     reorder_point_milli, pack_multiple_milli, perishable, supplier_id, active, average_cost";
 
-pub(crate) fn product(row: &SqliteRow, keys: &KeySet) -> Result<Product> {
+pub(crate) fn product(row: &AnyRow, keys: &KeySet) -> Result<Product> {
     let id: i64 = row.try_get("id")?;
     let sku: String = row.try_get("sku")?;
     let unit: String = row.try_get("unit")?;
@@ -71,23 +82,23 @@ pub(crate) fn product(row: &SqliteRow, keys: &KeySet) -> Result<Product> {
         max_stock: opt_quantity(row.try_get("max_stock_milli")?),
         reorder_point: opt_quantity(row.try_get("reorder_point_milli")?),
         pack_multiple: Quantity::from_milli(row.try_get("pack_multiple_milli")?),
-        perishable: row.try_get("perishable")?,
+        perishable: flag(row, "perishable")?,
         supplier: row
             .try_get::<Option<i64>, _>("supplier_id")?
             .map(SupplierId),
-        active: row.try_get("active")?,
+        active: flag(row, "active")?,
         average_cost: PRODUCT_AVERAGE_COST.open_cost(keys, id, row.try_get("average_cost")?)?,
     })
 }
 
 pub(crate) const LOCATION_COLUMNS: &str = "id, code, name, negative_stock_allowed, capacity_milli";
 
-pub(crate) fn location(row: &SqliteRow) -> Result<Location> {
+pub(crate) fn location(row: &AnyRow) -> Result<Location> {
     Ok(Location {
         id: LocationId(row.try_get("id")?),
         code: row.try_get("code")?,
         name: row.try_get("name")?,
-        negative_stock_allowed: row.try_get("negative_stock_allowed")?,
+        negative_stock_allowed: flag(row, "negative_stock_allowed")?,
         capacity: opt_quantity(row.try_get("capacity_milli")?),
     })
 }
@@ -96,7 +107,7 @@ pub(crate) const SUPPLIER_COLUMNS: &str = "id, code, legal_name, trade_name, tax
     payment_terms_days, direct_brands, distributed_brands, categories, exclude_keywords, \
     is_default, active";
 
-pub(crate) fn supplier(row: &SqliteRow) -> Result<Supplier> {
+pub(crate) fn supplier(row: &AnyRow) -> Result<Supplier> {
     let terms: Option<i64> = row.try_get("payment_terms_days")?;
     Ok(Supplier {
         id: SupplierId(row.try_get("id")?),
@@ -111,8 +122,8 @@ pub(crate) fn supplier(row: &SqliteRow) -> Result<Supplier> {
         distributed_brands: parse_list(row.try_get("distributed_brands")?)?,
         categories: parse_list(row.try_get("categories")?)?,
         exclude_keywords: parse_list(row.try_get("exclude_keywords")?)?,
-        is_default: row.try_get("is_default")?,
-        active: row.try_get("active")?,
+        is_default: flag(row, "is_default")?,
+        active: flag(row, "active")?,
     })
 }
 
@@ -121,7 +132,7 @@ pub(crate) const MOVEMENT_COLUMNS: &str = "id, product_id, location_id, seq, kin
     reference, lot, expiry, actor, reason, loss_reason, idempotency_key, linked_movement_id, \
     occurred_at, recorded_at";
 
-pub(crate) fn movement(row: &SqliteRow, keys: &KeySet) -> Result<Movement> {
+pub(crate) fn movement(row: &AnyRow, keys: &KeySet) -> Result<Movement> {
     let id: i64 = row.try_get("id")?;
     let kind: String = row.try_get("kind")?;
     let expiry: Option<String> = row.try_get("expiry")?;
@@ -172,7 +183,7 @@ pub(crate) fn movement(row: &SqliteRow, keys: &KeySet) -> Result<Movement> {
 pub(crate) const RESERVATION_COLUMNS: &str =
     "id, product_id, location_id, quantity_milli, remaining_milli, status, reference, expires_at";
 
-pub(crate) fn reservation(row: &SqliteRow) -> Result<Reservation> {
+pub(crate) fn reservation(row: &AnyRow) -> Result<Reservation> {
     let status: String = row.try_get("status")?;
     Ok(Reservation {
         id: ReservationId(row.try_get("id")?),

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::codec::{self, corrupt, micros};
@@ -78,7 +78,7 @@ pub struct ErasureReceipt {
 const CUSTOMER_COLUMNS: &str = "id, code, kind, price_list, credit_limit_centavos, \
     discount_centipercent, erased_at";
 
-fn customer_row(row: &SqliteRow) -> Result<StoredCustomer> {
+fn customer_row(row: &AnyRow) -> Result<StoredCustomer> {
     let kind: String = row.try_get("kind")?;
     let price_list: String = row.try_get("price_list")?;
     Ok(StoredCustomer {
@@ -164,7 +164,7 @@ impl Store {
         kind: SubjectKind,
         id: i64,
         columns: &str,
-    ) -> Result<Option<SqliteRow>> {
+    ) -> Result<Option<AnyRow>> {
         self.sync_keys_for_read().await?;
         let sql = format!(
             "SELECT {columns} FROM {} WHERE tenant_id = $1 AND id = $2",
@@ -178,12 +178,7 @@ impl Store {
     }
 
     /// Opens the optional text field `column` of a subject's row.
-    fn open_in(
-        &self,
-        row: &SqliteRow,
-        column: &EncryptedColumn,
-        id: i64,
-    ) -> Result<Option<String>> {
+    fn open_in(&self, row: &AnyRow, column: &EncryptedColumn, id: i64) -> Result<Option<String>> {
         let envelope: Option<Vec<u8>> = row.try_get(column.column)?;
         column.open_text(self.keys(), id, envelope.as_deref())
     }
@@ -730,13 +725,13 @@ impl Store {
         };
         let mut unreadable_fields = Vec::new();
         for c in &columns {
-            if row.try_get::<bool, _>(format!("has_{}", c.column).as_str())? {
+            if codec::flag(&row, format!("has_{}", c.column).as_str())? {
                 unreadable_fields.push(format!("{}.{}", c.table, c.column));
             }
         }
         let mut blind_indexes_removed = 0;
         for c in indexes {
-            if row.try_get::<bool, _>(format!("has_{c}").as_str())? {
+            if codec::flag(&row, format!("has_{c}").as_str())? {
                 blind_indexes_removed += 1;
             }
         }

@@ -147,7 +147,7 @@ impl Store {
         on: NaiveDate,
     ) -> Result<DashboardSummary> {
         let active_suppliers: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM suppliers WHERE tenant_id = $1 AND active = 1",
+            "SELECT count(*) FROM suppliers WHERE tenant_id = $1 AND active = TRUE",
         )
         .bind(self.tenant())
         .fetch_one(self.pool())
@@ -210,7 +210,7 @@ impl Store {
         let suppliers = sqlx::query(
             "SELECT s.id, s.code, \
                (SELECT count(*) FROM products p WHERE p.tenant_id = s.tenant_id \
-                  AND p.supplier_id = s.id AND p.active = 1) AS products \
+                  AND p.supplier_id = s.id AND p.active = TRUE) AS products \
              FROM suppliers s WHERE s.tenant_id = $1 ORDER BY s.code",
         )
         .bind(self.tenant())

@@ -2,7 +2,7 @@
 //! shop-floor commands.
 
 use chrono::Utc;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::codec;
 use super::ledger::Recorded;
@@ -40,10 +40,10 @@ impl Store {
     /// Active suppliers as matching rules, in the order they were configured (created).
     async fn supplier_rules(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
     ) -> Result<Vec<(SupplierId, SupplierRules)>> {
         let sql = format!(
-            "SELECT {} FROM suppliers WHERE tenant_id = $1 AND active = 1 ORDER BY id",
+            "SELECT {} FROM suppliers WHERE tenant_id = $1 AND active = TRUE ORDER BY id",
             codec::SUPPLIER_COLUMNS
         );
         let rows = sqlx::query(&sql)
@@ -61,7 +61,7 @@ impl Store {
     /// The supplier for a product with no default supplier, by DOMAIN 6's matching.
     pub(crate) async fn assign_supplier_in(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         name: &str,
         category: Option<&str>,
     ) -> Result<Option<(SupplierId, Assignment)>> {
@@ -100,7 +100,7 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
             let has_default: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM suppliers WHERE tenant_id = $1 AND is_default = 1",
+                "SELECT id FROM suppliers WHERE tenant_id = $1 AND is_default = TRUE",
             )
             .bind(self.tenant())
             .fetch_optional(&mut *tx)

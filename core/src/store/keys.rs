@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::json;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::codec::micros;
 use super::ledger::Tx;
@@ -86,12 +87,12 @@ fn rand_salt() -> [u8; 16] {
     salt
 }
 
-fn u32_column(row: &sqlx::sqlite::SqliteRow, name: &str) -> Result<u32> {
+fn u32_column(row: &AnyRow, name: &str) -> Result<u32> {
     let v: i64 = row.try_get(name)?;
     u32::try_from(v).map_err(|_| corrupt(format!("crypto {name} out of range")))
 }
 
-async fn read_meta(conn: &mut SqliteConnection, tenant: &str) -> Result<Option<Meta>> {
+async fn read_meta(conn: &mut AnyConnection, tenant: &str) -> Result<Option<Meta>> {
     let Some(row) = sqlx::query(
         "SELECT mk_version, kdf, kdf_salt, kdf_iterations, key_check, generation \
          FROM crypto_meta WHERE tenant_id = $1",
@@ -124,7 +125,7 @@ async fn read_meta(conn: &mut SqliteConnection, tenant: &str) -> Result<Option<M
     }))
 }
 
-fn record(row: &sqlx::sqlite::SqliteRow) -> Result<KeyRecord> {
+fn record(row: &AnyRow) -> Result<KeyRecord> {
     let purpose: String = row.try_get("purpose")?;
     let status: String = row.try_get("status")?;
     Ok(KeyRecord {
@@ -138,7 +139,7 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<KeyRecord> {
 }
 
 async fn records_since(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     tenant: &str,
     generation: i64,
 ) -> Result<Vec<KeyRecord>> {
@@ -210,7 +211,7 @@ pub(crate) async fn open_keyset(
 }
 
 /// The next free key id of `tenant`.
-pub(crate) async fn next_key_id(conn: &mut SqliteConnection, tenant: &str) -> Result<u32> {
+pub(crate) async fn next_key_id(conn: &mut AnyConnection, tenant: &str) -> Result<u32> {
     let max: Option<i64> =
         sqlx::query_scalar("SELECT MAX(key_id) FROM crypto_keys WHERE tenant_id = $1")
             .bind(tenant)
@@ -221,7 +222,7 @@ pub(crate) async fn next_key_id(conn: &mut SqliteConnection, tenant: &str) -> Re
 }
 
 async fn insert_key(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     tenant: &str,
     record: &KeyRecord,
     generation: i64,
@@ -274,7 +275,7 @@ impl Store {
 
     /// Brings the key cache up to date with keys other handles or processes created, rotated
     /// or destroyed. Call it on the connection (or transaction) that will use the keys.
-    pub(crate) async fn sync_keys(&self, conn: &mut SqliteConnection) -> Result<()> {
+    pub(crate) async fn sync_keys(&self, conn: &mut AnyConnection) -> Result<()> {
         let row =
             sqlx::query("SELECT generation, mk_version FROM crypto_meta WHERE tenant_id = $1")
                 .bind(self.tenant())

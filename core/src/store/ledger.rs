@@ -11,12 +11,12 @@ use std::time::Instant;
 use serde_json::json;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use super::catalog::price_value;
 use super::codec::{self, corrupt, micros};
 use super::fields::{MOVEMENT_UNIT_COST, PRICE_HISTORY_COST, PRODUCT_AVERAGE_COST};
-use super::{Entry, Store};
+use super::{Entry, Store, WriteLock};
 use crate::audit::EventType;
 use crate::domain::book::{Balance, HeldStock, LineError, LocationPolicy, ProductStock, StockBook};
 use crate::domain::catalog::{PriceKind, PriceSource};
@@ -28,7 +28,7 @@ use crate::domain::{
 use crate::error::{Error, Result};
 use crate::metrics::{MovementKindLabel, OpResult};
 
-pub(crate) type Tx = Transaction<'static, Sqlite>;
+pub(crate) type Tx = Transaction<'static, Any>;
 
 /// The audit record of a call's new ledger rows: one for the whole call, naming the row (or
 /// the range of rows) it wrote; `None` when every line replayed an earlier call.
@@ -125,7 +125,9 @@ impl Store {
         default_actor: &Actor,
     ) -> Result<Vec<Recorded>> {
         let started = Instant::now();
-        let outcome = self.record_audited(requests, default_actor).await;
+        let outcome = self
+            .retrying(|| self.record_audited(requests, default_actor))
+            .await;
         let seconds = started.elapsed().as_secs_f64();
         let metrics = self.metrics();
         match &outcome {
@@ -159,7 +161,8 @@ impl Store {
         requests: &[MovementRequest],
         default_actor: &Actor,
     ) -> Result<Vec<Recorded>> {
-        let mut tx = self.write().await?;
+        let products: Vec<ProductId> = requests.iter().map(|r| r.command.product()).collect();
+        let mut tx = self.write_locking(WriteLock::Products(&products)).await?;
         let recorded = self
             .record_in(&mut tx, requests, default_actor, Utc::now())
             .await?;
@@ -390,7 +393,7 @@ impl Store {
         .await?;
         Ok(match row {
             Some(row) => Some(LocationPolicy {
-                negative_stock_allowed: row.try_get(0)?,
+                negative_stock_allowed: codec::flag(&row, 0)?,
             }),
             None => None,
         })
@@ -425,7 +428,7 @@ impl Store {
                 unit: unit
                     .parse::<UnitOfMeasure>()
                     .map_err(|_| corrupt("unknown unit of measure"))?,
-                active: first.try_get("active")?,
+                active: codec::flag(first, "active")?,
                 average_cost: PRODUCT_AVERAGE_COST.open_cost(
                     self.keys(),
                     product.0,
@@ -494,7 +497,7 @@ impl Store {
         let count = expired.len();
         for row in expired {
             sqlx::query(
-                "UPDATE stock_balances SET reserved_milli = max(reserved_milli - $4, 0), updated_at = $5 \
+                "UPDATE stock_balances SET reserved_milli = CASE WHEN reserved_milli > $4 THEN reserved_milli - $4 ELSE 0 END, updated_at = $5 \
                  WHERE tenant_id = $1 AND product_id = $2 AND location_id = $3",
             )
             .bind(self.tenant())

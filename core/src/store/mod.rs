@@ -19,19 +19,22 @@ mod queries;
 mod reencrypt;
 mod repricing;
 
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::SqliteTransactionManager;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction, TransactionManager};
+use sqlx::any::{AnyPoolOptions, AnyTransactionManager};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction, TransactionManager};
 
 use chrono_tz::Tz;
 
 use crate::crypto::{KdfParams, KeySet, MasterSecret};
-use crate::domain::TenantId;
-use crate::error::{Result, StoreError};
+use crate::domain::{ProductId, TenantId};
+use crate::error::{Error, Result, StoreError};
+pub(crate) use crate::metrics::Backend;
 use crate::metrics::Metrics;
 
 pub(crate) use audit::Entry;
@@ -51,15 +54,37 @@ pub use queries::{
 pub use reencrypt::{ReencryptProgress, ReencryptReport};
 pub use repricing::{RepriceBase, RepriceReport, RepriceScope, Repriced, Repricing};
 
-static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// How long a writer waits for another writer's transaction before giving up.
+/// How long a SQLite writer waits for another writer's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many times a transaction that lost a race (a PostgreSQL serialization failure or
+/// deadlock, a SQLite busy timeout, two writers creating the same idempotency key) is run
+/// again before its error is returned. Each rerun is counted in `store_tx_retries_total`.
+pub(crate) const TX_RETRIES: u32 = 8;
+
+/// What a write transaction locks before it reads anything. SQLite has one writer at a time,
+/// so there every kind is `BEGIN IMMEDIATE`; PostgreSQL takes the locks named here.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum WriteLock<'a> {
+    /// The whole tenant, exclusively: catalogue, keys, orders, erasure, purges. Simple
+    /// read-then-write code stays correct, at the price of running alone.
+    Tenant,
+    /// A stock command on these products: the tenant lock in shared mode (stock commands run
+    /// side by side; a `Tenant` writer waits for them), then each product row `FOR UPDATE`
+    /// in ascending id order, so two commands never wait on each other in a cycle.
+    Products(&'a [ProductId]),
+    /// Only an audit record (an access to personal data): no lock but the chain head's.
+    AuditOnly,
+}
 
 /// A connection pool bound to one tenant, with that tenant's keys.
 #[derive(Clone, Debug)]
 pub(crate) struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     tenant: TenantId,
     timezone: Tz,
     keys: Arc<KeySet>,
@@ -97,55 +122,23 @@ impl Store {
             metrics,
             audit_failure,
         } = connect;
-        if !url.starts_with("sqlite:") {
-            return Err(
-                StoreError::InvalidUrl("only sqlite: URLs are supported in this version").into(),
-            );
-        }
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|_| StoreError::InvalidUrl("the sqlite URL could not be parsed"))?
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT)
-            .synchronous(SqliteSynchronous::Normal);
-        let options = if in_memory {
-            options
-        } else {
-            options.journal_mode(SqliteJournalMode::Wal)
+        let backend = backend_of(url)?;
+        sqlx::any::install_default_drivers();
+        let pool = match backend {
+            Backend::Sqlite => sqlite_pool(url, max_connections).await?,
+            Backend::Postgres => postgres_pool(url, max_connections).await?,
         };
-        // Each connection to `:memory:` is its own database: keep exactly one, forever.
-        let pool = if in_memory {
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-        } else {
-            SqlitePoolOptions::new().max_connections(max_connections.max(1))
-        }
-        // A future cancelled at the wrong moment (while `BEGIN` or `COMMIT` is in flight) can
-        // leave sqlx 0.8's SQLite connection inside a transaction that nothing will end
-        // (sqlx issues #3932 and #2054; fixed upstream in 0.9). That connection would go on
-        // holding the write lock for every other connection and process. So a connection that
-        // comes back to the pool inside a transaction is rolled back; if that fails it is closed.
-        .after_release(|conn, _| {
-            Box::pin(async move {
-                if <SqliteTransactionManager as TransactionManager>::get_transaction_depth(conn) > 0
-                {
-                    <SqliteTransactionManager as TransactionManager>::rollback(conn).await?;
-                }
-                Ok(true)
-            })
-        })
-        .connect_with(options)
-        .await
-        .map_err(StoreError::Database)?;
-        MIGRATIONS.run(&pool).await.map_err(StoreError::Migration)?;
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let migrations = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrations.run(&pool).await.map_err(StoreError::Migration)?;
+        let mut tx = begin(&pool, backend, tenant.as_str(), WriteLock::Tenant).await?;
         let keys = keys::open_keyset(&mut tx, tenant.as_str(), secret, kdf).await?;
         tx.commit().await?;
         Ok(Store {
             pool,
+            backend,
             tenant,
             timezone,
             keys: Arc::new(keys.with_metrics(metrics.clone())),
@@ -164,26 +157,72 @@ impl Store {
         self.timezone
     }
 
-    /// Starts a write transaction that holds the write lock from its first statement, with the
+    /// The database this store runs on.
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a write transaction holding the whole tenant ([`WriteLock::Tenant`]), with the
     /// key cache brought up to date (another process may have rotated or destroyed keys).
-    pub(crate) async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+    pub(crate) async fn write(&self) -> Result<Transaction<'static, Any>> {
+        self.write_locking(WriteLock::Tenant).await
+    }
+
+    /// Starts a write transaction that takes `lock` before anything else, with the key cache
+    /// brought up to date.
+    pub(crate) async fn write_locking(
+        &self,
+        lock: WriteLock<'_>,
+    ) -> Result<Transaction<'static, Any>> {
+        let mut tx = begin(&self.pool, self.backend, self.tenant(), lock).await?;
         self.sync_keys(&mut tx).await?;
         Ok(tx)
     }
 
-    /// The id the next row of `table` will get. Inside a write transaction (which holds the
-    /// write lock) no one else can take it; envelopes need it before the row exists, because
-    /// they are bound to it.
+    /// Runs `attempt` (one whole transaction) again when it lost a race that a rerun can win
+    /// ([`is_retryable`]), up to [`TX_RETRIES`] times with a short, growing, jittered pause;
+    /// every rerun is counted in `store_tx_retries_total{backend}`.
+    pub(crate) async fn retrying<T, F, Fut>(&self, mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut retries = 0;
+        loop {
+            match attempt().await {
+                Err(error) if retries < TX_RETRIES && is_retryable(&error) => {
+                    retries += 1;
+                    self.metrics.tx_retry(self.backend);
+                    tokio::time::sleep(backoff(retries)).await;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// The id the next row of `table` will get: envelopes need it before the row exists,
+    /// because they are bound to it. SQLite hands out `MAX(id) + 1` (the write lock keeps it
+    /// ours); PostgreSQL draws from the column's identity sequence, which concurrent
+    /// transactions share without waiting.
     pub(crate) async fn next_id(&self, tx: &mut ledger::Tx, table: &'static str) -> Result<i64> {
-        // Exactly `SELECT max(id) FROM t`, which SQLite answers from the end of the rowid tree;
-        // any expression around max() would scan the table.
-        let sql = format!("SELECT MAX(id) FROM {table}");
-        let max: Option<i64> = sqlx::query_scalar(&sql).fetch_one(&mut **tx).await?;
-        max.map_or(Ok(1), |m| {
-            m.checked_add(1)
-                .ok_or_else(|| corrupt(format!("{table} ids exhausted")))
-        })
+        match self.backend {
+            Backend::Sqlite => {
+                // Exactly `SELECT max(id) FROM t`, which SQLite answers from the end of the
+                // rowid tree; any expression around max() would scan the table.
+                let sql = format!("SELECT MAX(id) FROM {table}");
+                let max: Option<i64> = sqlx::query_scalar(&sql).fetch_one(&mut **tx).await?;
+                max.map_or(Ok(1), |m| {
+                    m.checked_add(1)
+                        .ok_or_else(|| corrupt(format!("{table} ids exhausted")))
+                })
+            }
+            Backend::Postgres => Ok(sqlx::query_scalar(
+                "SELECT nextval(pg_get_serial_sequence($1, 'id'))",
+            )
+            .bind(table)
+            .fetch_one(&mut **tx)
+            .await?),
+        }
     }
 
     /// Where measurements go.
@@ -197,7 +236,7 @@ impl Store {
     }
 
     /// The pool, for reads.
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -205,4 +244,149 @@ impl Store {
     pub(crate) async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Which backend a URL names.
+fn backend_of(url: &str) -> Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(
+            StoreError::InvalidUrl("the URL must start with sqlite:, postgres:// or postgresql://")
+                .into(),
+        )
+    }
+}
+
+/// Rolls back a connection that comes back to the pool inside a transaction. A future
+/// cancelled at the wrong moment (while `BEGIN` or `COMMIT` is in flight) can leave sqlx 0.8's
+/// SQLite connection inside a transaction that nothing will end (sqlx issues #3932 and #2054;
+/// fixed upstream in 0.9); that connection would go on holding the write lock for every other
+/// connection and process. If the rollback fails the connection is closed.
+fn release_guard(options: AnyPoolOptions) -> AnyPoolOptions {
+    options.after_release(|conn, _| {
+        Box::pin(async move {
+            if <AnyTransactionManager as TransactionManager>::get_transaction_depth(conn) > 0 {
+                <AnyTransactionManager as TransactionManager>::rollback(conn).await?;
+            }
+            Ok(true)
+        })
+    })
+}
+
+async fn sqlite_pool(url: &str, max_connections: u32) -> Result<AnyPool> {
+    SqliteConnectOptions::from_str(url)
+        .map_err(|_| StoreError::InvalidUrl("the sqlite URL could not be parsed"))?;
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    // Each connection to `:memory:` is its own database: keep exactly one, forever.
+    let options = if in_memory {
+        AnyPoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        AnyPoolOptions::new().max_connections(max_connections.max(1))
+    };
+    let pragmas: &'static str = if in_memory {
+        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;"
+    } else {
+        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+         PRAGMA journal_mode = WAL;"
+    };
+    debug_assert_eq!(BUSY_TIMEOUT.as_millis(), 10_000);
+    let pool = release_guard(options)
+        .after_connect(move |conn: &mut AnyConnection, _| {
+            Box::pin(async move {
+                conn.execute(pragmas).await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .map_err(StoreError::Database)?;
+    Ok(pool)
+}
+
+async fn postgres_pool(url: &str, max_connections: u32) -> Result<AnyPool> {
+    // Parsed here first for a clear error; the pool parses the same URL again, TLS settings
+    // (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`) included.
+    PgConnectOptions::from_str(url)
+        .map_err(|_| StoreError::InvalidUrl("the postgres URL could not be parsed"))?;
+    let pool = release_guard(AnyPoolOptions::new().max_connections(max_connections.max(1)))
+        .connect(url)
+        .await
+        .map_err(StoreError::Database)?;
+    Ok(pool)
+}
+
+/// Begins a write transaction and takes `lock` (see [`WriteLock`]).
+async fn begin(
+    pool: &AnyPool,
+    backend: Backend,
+    tenant: &str,
+    lock: WriteLock<'_>,
+) -> Result<Transaction<'static, Any>> {
+    if backend == Backend::Sqlite {
+        return Ok(pool.begin_with("BEGIN IMMEDIATE").await?);
+    }
+    let mut tx = pool.begin().await?;
+    // One advisory lock per (schema, tenant): exclusive for whole-tenant writers, shared for
+    // stock commands, which then lock their product rows.
+    const TENANT_KEY: &str = "hashtextextended(current_schema() || '/' || $1, 0)";
+    match lock {
+        WriteLock::Tenant => {
+            sqlx::query(&format!("SELECT pg_advisory_xact_lock({TENANT_KEY})"))
+                .bind(tenant)
+                .execute(&mut *tx)
+                .await?;
+        }
+        WriteLock::Products(products) => {
+            sqlx::query(&format!(
+                "SELECT pg_advisory_xact_lock_shared({TENANT_KEY})"
+            ))
+            .bind(tenant)
+            .execute(&mut *tx)
+            .await?;
+            let mut ids: Vec<i64> = products.iter().map(|p| p.0).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            for id in ids {
+                sqlx::query("SELECT 1 FROM products WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+                    .bind(tenant)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        WriteLock::AuditOnly => {}
+    }
+    Ok(tx)
+}
+
+/// Whether `error` is a lost race that running the whole transaction again can win.
+pub(crate) fn is_retryable(error: &Error) -> bool {
+    let Error::Store(StoreError::Database(sqlx::Error::Database(db))) = error else {
+        return false;
+    };
+    match db.code().as_deref() {
+        // PostgreSQL: serialization_failure, deadlock_detected.
+        Some("40001" | "40P01") => true,
+        // PostgreSQL unique_violation on an idempotency key: another transaction stored the
+        // same key first; the rerun finds it and replays (or reports the conflict).
+        Some("23505") => db.constraint() == Some("idempotency_keys_pkey"),
+        // SQLite: SQLITE_BUSY (5) and SQLITE_BUSY_SNAPSHOT (517) after the busy timeout.
+        Some("5" | "517") => true,
+        _ => false,
+    }
+}
+
+/// The pause before rerun `n` (from 1): 2, 4, 8 … ms, capped at 100 ms, with jitter so that
+/// the transactions that collided do not collide again in step.
+fn backoff(n: u32) -> Duration {
+    let base = 2u64.saturating_pow(n).min(100);
+    let jitter = rand::random::<u64>() % (base + 1);
+    Duration::from_millis(base / 2 + jitter)
 }

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::catalog::price_value;
 use super::codec::{self, corrupt, micros};
@@ -93,12 +94,14 @@ impl Store {
             if !line.quantity.is_positive() {
                 return Err(crate::domain::values::ValueError::ZeroQuantity.into());
             }
-            let active: Option<bool> =
-                sqlx::query_scalar("SELECT active FROM products WHERE tenant_id = $1 AND id = $2")
+            let active =
+                sqlx::query("SELECT active FROM products WHERE tenant_id = $1 AND id = $2")
                     .bind(self.tenant())
                     .bind(line.product.0)
                     .fetch_optional(&mut **tx)
-                    .await?;
+                    .await?
+                    .map(|row| codec::flag(&row, 0))
+                    .transpose()?;
             if active != Some(true) {
                 return Err(RuleError::ProductNotFound(line.product).into());
             }
@@ -223,7 +226,7 @@ impl Store {
 
     pub(crate) async fn expected_cost(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         product: ProductId,
     ) -> Result<UnitCost> {
         let last = sqlx::query(
@@ -448,10 +451,10 @@ impl Store {
     /// Quantity still expected on open orders, per product.
     pub(crate) async fn on_order(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
     ) -> Result<BTreeMap<ProductId, Quantity>> {
         let rows = sqlx::query(
-            "SELECT l.product_id, SUM(l.quantity_milli - l.received_milli) AS outstanding \
+            "SELECT l.product_id, CAST(SUM(l.quantity_milli - l.received_milli) AS BIGINT) AS outstanding \
              FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.order_id \
              WHERE l.tenant_id = $1 AND o.status IN ('draft', 'sent', 'partially_received') \
              GROUP BY l.product_id",
@@ -470,7 +473,7 @@ impl Store {
     }
 }
 
-fn line_from(row: &sqlx::sqlite::SqliteRow, keys: &KeySet) -> Result<OrderLine> {
+fn line_from(row: &AnyRow, keys: &KeySet) -> Result<OrderLine> {
     let id: i64 = row.try_get("id")?;
     let receipts: i64 = row.try_get("receipts")?;
     Ok(OrderLine {
@@ -487,7 +490,7 @@ fn line_from(row: &sqlx::sqlite::SqliteRow, keys: &KeySet) -> Result<OrderLine> 
     })
 }
 
-fn order_from(row: &sqlx::sqlite::SqliteRow, lines: Vec<OrderLine>) -> Result<PurchaseOrder> {
+fn order_from(row: &AnyRow, lines: Vec<OrderLine>) -> Result<PurchaseOrder> {
     let status: String = row.try_get("status")?;
     let expected: Option<String> = row.try_get("expected_date")?;
     Ok(PurchaseOrder {

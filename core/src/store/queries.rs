@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::codec::{self, micros};
 use super::fields::{MOVEMENT_UNIT_COST, PRODUCT_AVERAGE_COST};
@@ -247,17 +247,17 @@ impl Store {
     }
 
     /// Every active product with its total on hand and stock levels.
-    async fn levels(&self, conn: &mut SqliteConnection) -> Result<Vec<ProductLevel>> {
+    async fn levels(&self, conn: &mut AnyConnection) -> Result<Vec<ProductLevel>> {
         self.sync_keys(conn).await?;
         let on_order = self.on_order(conn).await?;
         let rows = sqlx::query(
             "SELECT p.id, p.sku, p.name, p.category, p.unit, p.supplier_id, p.min_stock_milli, p.max_stock_milli, \
                p.reorder_point_milli, p.pack_multiple_milli, p.average_cost, \
-               COALESCE(SUM(b.on_hand_milli), 0) AS on_hand_milli \
+               CAST(COALESCE(SUM(b.on_hand_milli), 0) AS BIGINT) AS on_hand_milli \
              FROM products p \
              LEFT JOIN stock_balances b ON b.tenant_id = p.tenant_id AND b.product_id = p.id \
-             WHERE p.tenant_id = $1 AND p.active = 1 \
-             GROUP BY p.id ORDER BY p.sku",
+             WHERE p.tenant_id = $1 AND p.active = TRUE \
+             GROUP BY p.tenant_id, p.id ORDER BY p.sku",
         )
         .bind(self.tenant())
         .fetch_all(&mut *conn)
@@ -363,7 +363,7 @@ impl Store {
     /// Reorder suggestions read on `conn` (inside a transaction when drafting orders).
     pub(crate) async fn reorder_suggestions_in(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         factors: &SeasonalFactors,
         on: NaiveDate,
     ) -> Result<Vec<SupplierReorder>> {
@@ -741,7 +741,7 @@ impl Store {
         let (on_hand, negative_allowed) = match &balance {
             Some(row) => (
                 Quantity::from_milli(row.try_get("on_hand_milli")?),
-                row.try_get::<bool, _>("negative_allowed")?,
+                codec::flag(&row, "negative_allowed")?,
             ),
             None => (Quantity::ZERO, false),
         };

@@ -86,7 +86,7 @@ const REWRITE_CHUNK: usize = 500;
 
 /// Writes `(row id, envelope)` pairs of one column in a single statement.
 async fn write_chunk(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     column: &EncryptedColumn,
     tenant: &str,
     chunk: &[(i64, Vec<u8>)],

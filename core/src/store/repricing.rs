@@ -93,7 +93,7 @@ impl Store {
         let mut tx = self.write().await?;
         let rows = sqlx::query(
             "SELECT id, sku, category, sale_price_centavos, average_cost FROM products \
-             WHERE tenant_id = $1 AND active = 1 ORDER BY sku",
+             WHERE tenant_id = $1 AND active = TRUE ORDER BY sku",
         )
         .bind(self.tenant())
         .fetch_all(&mut *tx)
