@@ -1,5 +1,11 @@
-//! Shared fixtures of the store tests: a fresh SQLite file per test and the legacy product P10.
+//! Shared fixtures of the store tests: a fresh store per test on SQLite or PostgreSQL
+//! (`backend_tests!`), and the legacy product P10.
 #![allow(dead_code, unreachable_pub)]
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use sqlx::{AnyPool, PgPool};
 
 use inventario_core::crypto::{MasterKey, MasterSecret};
 use inventario_core::domain::values::{Money, Quantity, Sku, UnitCost};
@@ -8,7 +14,127 @@ use inventario_core::{
     Inventory, LocationId, NewLocation, NewProduct, OpenOptions, ProductId, StockRow,
 };
 
-/// A store in a temporary directory, removed when dropped.
+/// The database a test runs on. `backend_tests!` runs each test once per backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The environment variable naming the PostgreSQL server the tests may use.
+pub const PG_URL_VAR: &str = "INVENTARIO_TEST_PG_URL";
+
+/// Where the running test's stores live.
+#[derive(Clone)]
+struct Context {
+    backend: Backend,
+    /// PostgreSQL: the server, and the schemas this test created (dropped when it ends).
+    pg: Option<(String, Arc<Mutex<Vec<String>>>)>,
+}
+
+tokio::task_local! {
+    static CONTEXT: Context;
+}
+
+/// Runs a test body on `backend`. On PostgreSQL every store the body opens gets a schema of its
+/// own, dropped afterwards even when the body panics; without `INVENTARIO_TEST_PG_URL` the
+/// PostgreSQL run says that it was skipped and passes.
+pub async fn on_backend<F>(backend: Backend, name: &str, body: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => match std::env::var(PG_URL_VAR) {
+            Ok(url) => Some((url, Arc::new(Mutex::new(Vec::new())))),
+            Err(_) => {
+                eprintln!("skipped {name} on PostgreSQL: {PG_URL_VAR} is not set");
+                return;
+            }
+        },
+    };
+    let context = Context {
+        backend,
+        pg: pg.clone(),
+    };
+    let outcome = tokio::spawn(CONTEXT.scope(context, body)).await;
+    if let Some((url, schemas)) = pg {
+        let schemas = std::mem::take(&mut *schemas.lock().expect("schemas"));
+        if !schemas.is_empty() {
+            let admin = PgPool::connect(&url).await.expect("connect to PostgreSQL");
+            for schema in schemas {
+                sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&admin)
+                    .await
+                    .expect("drop test schema");
+            }
+            admin.close().await;
+        }
+    }
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Declares tests that run once on SQLite and once on PostgreSQL: `name::sqlite` and
+/// `name::postgres`. Inside, `TestStore::new()` opens a store on the test's backend.
+#[macro_export]
+macro_rules! backend_tests {
+    ($( $(#[$attr:meta])* async fn $name:ident() $body:block )*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                $(#[$attr])*
+                async fn sqlite() {
+                    $crate::common::on_backend(
+                        $crate::common::Backend::Sqlite,
+                        stringify!($name),
+                        async move $body,
+                    )
+                    .await
+                }
+
+                $(#[$attr])*
+                async fn postgres() {
+                    $crate::common::on_backend(
+                        $crate::common::Backend::Postgres,
+                        stringify!($name),
+                        async move $body,
+                    )
+                    .await
+                }
+            }
+        )*
+    };
+}
+
+/// The backend of the running test (SQLite outside `backend_tests!`).
+pub fn backend() -> Backend {
+    CONTEXT.try_with(|c| c.backend).unwrap_or(Backend::Sqlite)
+}
+
+/// A URL for a new, empty store on the running test's backend: a SQLite file in `dir`, or a
+/// fresh PostgreSQL schema.
+pub async fn fresh_url(dir: &std::path::Path) -> String {
+    let pg = CONTEXT.try_with(|c| c.pg.clone()).ok().flatten();
+    let Some((url, schemas)) = pg else {
+        return format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
+    };
+    let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let admin = PgPool::connect(&url).await.expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .expect("create test schema");
+    admin.close().await;
+    schemas.lock().expect("schemas").push(schema.clone());
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-c%20search_path%3D{schema}")
+}
+
+/// A store in a temporary directory (SQLite) or schema (PostgreSQL), removed afterwards.
 pub struct TestStore {
     pub inv: Inventory,
     pub dir: tempfile::TempDir,
@@ -18,7 +144,7 @@ pub struct TestStore {
 impl TestStore {
     pub async fn new() -> TestStore {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+        let url = fresh_url(dir.path()).await;
         let inv = Inventory::open(&url, test_key(), "tester")
             .await
             .expect("open store");
@@ -32,10 +158,9 @@ impl TestStore {
     }
 
     /// A raw connection, for reading and tampering with tables behind the library's back.
-    pub async fn raw(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&self.url)
-            .await
-            .expect("raw connection")
+    pub async fn raw(&self) -> AnyPool {
+        sqlx::any::install_default_drivers();
+        AnyPool::connect(&self.url).await.expect("raw connection")
     }
 }
 
