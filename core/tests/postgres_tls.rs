@@ -31,6 +31,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
+use inventario_core::crypto::MasterKey;
+use inventario_core::Inventory;
 use rcgen::{
     BasicConstraints, Certificate, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose, SanType,
@@ -38,9 +40,19 @@ use rcgen::{
 use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
 
-/// Opens one connection by URL and checks that the session is encrypted; `Err` carries the text
-/// of whatever refused it. The single place every case connects through.
+/// Opens the inventory by URL, as a user would, and checks that the session is encrypted;
+/// `Err` carries the text of whatever refused it. The single place every case connects through.
 async fn try_open(url: &str) -> Result<(), String> {
+    let key = MasterKey::from_hex(TEST_KEY_HEX).map_err(|e| e.to_string())?;
+    let inv = Inventory::open(url, key.into(), "tls-test")
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = inv.verify_audit(None).await.map_err(|e| e.to_string())?;
+    inv.close().await;
+    if !report.is_intact() {
+        return Err("the store opened but its audit chain does not verify".to_owned());
+    }
+    // The same URL, the same TLS settings: is the session really encrypted?
     let mut conn = PgConnection::connect(url)
         .await
         .map_err(|e| e.to_string())?;
@@ -56,6 +68,9 @@ async fn try_open(url: &str) -> Result<(), String> {
         Err("connected, but pg_stat_ssl says the session is not encrypted".to_owned())
     }
 }
+
+/// The master key of the test's stores (a constant used nowhere else).
+const TEST_KEY_HEX: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
 /// Set to run this test; unset, it passes without doing anything.
 const PG_URL_VAR: &str = "INVENTARIO_TEST_PG_URL";
@@ -463,6 +478,25 @@ impl Cluster {
                 &format!("CREATE DATABASE {DATABASE} OWNER {MTLS_USER}"),
             ]);
         run(&mut psql, "psql (create role and database)");
+        // Each role keeps its store in a schema of its own (the default search_path starts
+        // with "$user"), so the two roles never share tables.
+        let mut psql = self.server_command("psql");
+        psql.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
+            .arg(self.socket_dir())
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                ADMIN_USER,
+                "-d",
+                DATABASE,
+            ])
+            .args([
+                "-c",
+                &format!("CREATE SCHEMA {MTLS_USER} AUTHORIZATION {MTLS_USER}"),
+            ])
+            .args(["-c", &format!("CREATE SCHEMA {ADMIN_USER}")]);
+        run(&mut psql, "psql (create schemas)");
     }
 
     /// A connection URL; `files` are query parameters naming PEM files.
