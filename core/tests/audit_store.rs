@@ -63,13 +63,13 @@ async fn last_event(inv: &Inventory) -> inventario_core::audit::AuditEvent {
 /// Runs plain SQL against the file, as someone with write access to it would.
 async fn tamper(s: &TestStore, statements: &[&str]) {
     let raw = s.raw().await;
-    let disable_trigger = match common::backend() {
+    let disable_trigger = match backend() {
         Backend::Sqlite => "DROP TRIGGER IF EXISTS audit_events_append_only",
         Backend::Postgres => "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
     };
     sqlx::query(disable_trigger).execute(&raw).await.unwrap();
     for sql in statements {
-        let sql = match common::backend() {
+        let sql = match backend() {
             Backend::Sqlite => sql.to_string(),
             Backend::Postgres => {
                 sql.replace("randomblob(16)", "decode(md5(random()::text), 'hex')")
@@ -237,7 +237,7 @@ backend_tests! {
 
         // The audit table refuses writes: fail-closed withholds the plaintext.
         let raw = s.raw().await;
-        let refuse_inserts: &[&str] = match common::backend() {
+        let refuse_inserts: &[&str] = match backend() {
             Backend::Sqlite => &["CREATE TRIGGER audit_offline BEFORE INSERT ON audit_events \
                  BEGIN SELECT RAISE(ABORT, 'audit offline'); END"],
             Backend::Postgres => &[
@@ -265,7 +265,7 @@ backend_tests! {
         assert!(open.customer_identity(a).await.unwrap().is_some());
         let text = open.metrics_text().unwrap();
         assert!(text.contains("inventario_audit_dropped_total 1"), "{text}");
-        let drop_trigger = match common::backend() {
+        let drop_trigger = match backend() {
             Backend::Sqlite => "DROP TRIGGER audit_offline",
             Backend::Postgres => "DROP TRIGGER audit_offline ON audit_events",
         };

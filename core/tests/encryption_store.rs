@@ -98,7 +98,7 @@ async fn populated(s: &TestStore) -> (CustomerId, i64) {
 /// the hex form of each needle.
 async fn stored_bytes(s: &TestStore) -> Vec<u8> {
     let mut all = Vec::new();
-    match common::backend() {
+    match backend() {
         Backend::Sqlite => {
             for entry in std::fs::read_dir(s.dir.path()).unwrap() {
                 all.extend(std::fs::read(entry.unwrap().path()).unwrap());
@@ -192,7 +192,7 @@ backend_tests! {
     async fn the_schema_has_no_plain_cost_or_personal_column() {
         let s = TestStore::new().await;
         let raw = s.raw().await;
-        let (sql, envelope_type) = match common::backend() {
+        let (sql, envelope_type) = match backend() {
             Backend::Sqlite => (
                 "SELECT m.name, p.name, p.type FROM sqlite_master m, pragma_table_info(m.name) p \
                  WHERE m.type = 'table'",
@@ -282,7 +282,7 @@ backend_tests! {
     #[tokio::test]
     async fn a_passphrase_store_reopens_with_its_passphrase_only() {
         let dir = tempfile::tempdir().unwrap();
-        let url = common::fresh_url(dir.path()).await;
+        let url = fresh_url(dir.path()).await;
         let pass = || {
             Passphrase::new("el mate se toma amargo en Mendoza")
                 .unwrap()
@@ -761,7 +761,7 @@ backend_tests! {
         job.abort();
         assert!(job.await.unwrap_err().is_cancelled());
         // The killed job leaves no transaction behind: another connection can write at once.
-        match common::backend() {
+        match backend() {
             Backend::Sqlite => {
                 let probe = sqlx::sqlite::SqliteConnectOptions::new()
                     .filename(s.dir.path().join("test.db"))
@@ -861,7 +861,7 @@ backend_tests! {
     #[tokio::test]
     async fn the_standalone_keyring_encrypts_fields_of_your_own_tables() {
         let dir = tempfile::tempdir().unwrap();
-        let url = common::fresh_url(dir.path()).await;
+        let url = fresh_url(dir.path()).await;
         let keyring = Keyring::open(&url, test_key()).await.unwrap();
         keyring.add_blind_index("socios", "email").await.unwrap();
         let cipher = keyring.field_cipher();

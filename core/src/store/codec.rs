@@ -30,9 +30,9 @@ pub(crate) fn instant(micros: i64) -> Result<DateTime<Utc>> {
 pub(crate) fn flag<I: ColumnIndex<AnyRow>>(row: &AnyRow, index: I) -> Result<bool> {
     let raw = row.try_get_raw(index)?;
     if raw.type_info().kind() == AnyTypeInfoKind::Bool {
-        Ok(<bool as Decode<Any>>::decode(raw).map_err(|e| sqlx::Error::Decode(e))?)
+        Ok(<bool as Decode<Any>>::decode(raw).map_err(sqlx::Error::Decode)?)
     } else {
-        Ok(<i64 as Decode<Any>>::decode(raw).map_err(|e| sqlx::Error::Decode(e))? != 0)
+        Ok(<i64 as Decode<Any>>::decode(raw).map_err(sqlx::Error::Decode)? != 0)
     }
 }
 

@@ -741,7 +741,7 @@ impl Store {
         let (on_hand, negative_allowed) = match &balance {
             Some(row) => (
                 Quantity::from_milli(row.try_get("on_hand_milli")?),
-                codec::flag(&row, "negative_allowed")?,
+                codec::flag(row, "negative_allowed")?,
             ),
             None => (Quantity::ZERO, false),
         };
