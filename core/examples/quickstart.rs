@@ -8,7 +8,11 @@
 //!
 //! ```text
 //! cargo run -p inventario-core --example quickstart [-- PATH.db]
+//! cargo run -p inventario-core --example quickstart -- postgres://USER@HOST/DB[?sslmode=verify-full&sslrootcert=CA.pem]
 //! ```
+//!
+//! Given a PostgreSQL URL instead of a path, it does the same on the server (the demo key, when
+//! `INVENTARIO_MASTER_KEY` is not set, goes to `./inventario-demo-postgres.key`).
 //!
 //! Run it twice: catalogue items are looked up before they are created, every movement carries a
 //! deterministic idempotency key, drafting orders skips what is already on order, the order
@@ -143,14 +147,34 @@ CAR-MILANESA-KG     | 8300.00 | 6.000  | -       | -      | 4.000       | 2.000 
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let path = std::env::args()
+    // A SQLite file path (the default), or a PostgreSQL URL: the same store either way.
+    let target = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "inventario-demo.db".to_owned());
-    let master = demo_master_key(&path)?;
-    let inv = Inventory::open(&format!("sqlite://{path}?mode=rwc"), master, "quickstart").await?;
+    let (url, key_path, shown) =
+        if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+            let server = target.split('@').next_back().unwrap_or_default();
+            let shown = format!(
+                "PostgreSQL {}",
+                server.split('?').next().unwrap_or_default()
+            );
+            (
+                target.clone(),
+                "inventario-demo-postgres.key".to_owned(),
+                shown,
+            )
+        } else {
+            (
+                format!("sqlite://{target}?mode=rwc"),
+                format!("{target}.key"),
+                target.clone(),
+            )
+        };
+    let master = demo_master_key(&key_path)?;
+    let inv = Inventory::open(&url, master, "quickstart").await?;
     let today = inv.today();
     println!(
-        "inventario-core quickstart: {path}, actor {}, today {today}",
+        "inventario-core quickstart: {shown}, actor {}, today {today}",
         inv.actor()
     );
 
@@ -1025,7 +1049,7 @@ fn list(field: &str) -> Vec<String> {
 /// for this demo only, a random key kept in `<db>.key` beside the database (readable by its
 /// owner only), so that a second run opens the same store. A real deployment keeps the key out
 /// of the database's directory (a secrets manager, an environment variable).
-fn demo_master_key(db_path: &str) -> Result<MasterSecret, Box<dyn Error>> {
+fn demo_master_key(key_path: &str) -> Result<MasterSecret, Box<dyn Error>> {
     match MasterSecret::from_env() {
         Ok(secret) => return Ok(secret),
         Err(_) if std::env::var_os("INVENTARIO_MASTER_KEY").is_some() => {
@@ -1033,8 +1057,7 @@ fn demo_master_key(db_path: &str) -> Result<MasterSecret, Box<dyn Error>> {
         }
         Err(_) => {}
     }
-    let key_path = format!("{db_path}.key");
-    if let Ok(hex) = std::fs::read_to_string(&key_path) {
+    if let Ok(hex) = std::fs::read_to_string(key_path) {
         return Ok(MasterKey::from_hex(&hex)?.into());
     }
     let key = MasterKey::generate();
@@ -1042,7 +1065,7 @@ fn demo_master_key(db_path: &str) -> Result<MasterSecret, Box<dyn Error>> {
     file.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
-    std::io::Write::write_all(&mut file.open(&key_path)?, key.to_hex().as_bytes())?;
+    std::io::Write::write_all(&mut file.open(key_path)?, key.to_hex().as_bytes())?;
     println!("no INVENTARIO_MASTER_KEY: created a demo key in {key_path}");
     Ok(key.into())
 }

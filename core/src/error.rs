@@ -148,7 +148,7 @@ impl Error {
 #[non_exhaustive]
 pub enum StoreError {
     /// The URL names no supported store, or is malformed.
-    #[error("unsupported or malformed store URL: {0} (expected sqlite://PATH?mode=rwc or sqlite::memory:)")]
+    #[error("unsupported or malformed store URL: {0} (expected sqlite://PATH?mode=rwc, sqlite::memory: or postgres://USER@HOST/DB)")]
     InvalidUrl(&'static str),
     /// The database reported an error.
     #[error("database error: {0}")]

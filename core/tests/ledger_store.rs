@@ -1028,6 +1028,13 @@ async fn memory_store_and_bad_urls() {
         e,
         Error::Store(inventario_core::StoreError::InvalidUrl(_))
     ));
+    let e = inventario_core::Inventory::open("postgres://u@h:notaport/db", test_key(), "tester")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Store(inventario_core::StoreError::InvalidUrl(_))),
+        "{e}"
+    );
     let e = inventario_core::Inventory::open("sqlite::memory:", test_key(), " ")
         .await
         .unwrap_err();

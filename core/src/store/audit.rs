@@ -284,6 +284,19 @@ impl Store {
         Ok((seq > 0).then_some(head))
     }
 
+    /// Makes the rest of `tx` run one transaction at a time, so that the ids it draws from now
+    /// on are in commit order: a reader following the change feed (`movements_since`) with the
+    /// last id it saw can never miss a row committed later under a smaller id. Stock commands
+    /// call it once their rules have passed, just before their first insert; it takes the chain
+    /// head lock that their audit record needs anyway (D25), a little earlier. SQLite's write
+    /// lock already gives this order.
+    pub(crate) async fn order_commits(&self, tx: &mut Tx) -> Result<()> {
+        if self.backend() == Backend::Postgres {
+            self.lock_audit_head(tx).await?;
+        }
+        Ok(())
+    }
+
     /// Appends `entry` and commits `tx`: the change and its record land together or not at all.
     pub(crate) async fn commit_audited(
         &self,

@@ -721,6 +721,7 @@ impl Store {
         let before = book.clone();
         // The book checks availability before the row exists; it only needs a placeholder id.
         book.reserve(ReservationId(0), product, location, quantity)?;
+        self.order_commits(&mut tx).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO reservations (tenant_id, product_id, location_id, quantity_milli, \
                remaining_milli, status, reference, expires_at, actor, created_at, updated_at) \

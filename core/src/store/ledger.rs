@@ -202,6 +202,9 @@ impl Store {
             .apply_all(commands.iter().copied())
             .map_err(|LineError { line, error }| Error::from(error).at_line(fresh[line]))?;
 
+        if !fresh.is_empty() {
+            self.order_commits(tx).await?;
+        }
         let mut out: Vec<Option<Recorded>> = vec![None; requests.len()];
         let mut costs = CostHistory::default();
         for (&line, drafts) in fresh.iter().zip(drafts) {
