@@ -32,6 +32,12 @@ cargo run -q -p inventario-core --example audit_vectors --locked | cmp - tests/v
 echo "== audit vectors check with an independent Python implementation of docs/FORMAT.md"
 "$venv/bin/python" tests/crypto/check_audit_vectors.py tests/vectors/audit_v1.json
 
+if [ -n "${INVENTARIO_TEST_PG_URL:-}" ]; then
+  echo "== PostgreSQL at ${INVENTARIO_TEST_PG_URL%%\?*}: every store test runs on SQLite and on PostgreSQL"
+else
+  echo "== INVENTARIO_TEST_PG_URL is not set: the PostgreSQL runs of the store tests will say they were skipped"
+fi
+
 echo "== cargo test"
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
@@ -42,3 +48,16 @@ trap 'rm -rf "$demo_dir"' EXIT
 cargo run -q -p inventario-core --example quickstart --locked -- "$demo_dir/demo.db" >/dev/null
 cargo run -q -p inventario-core --example quickstart --locked -- "$demo_dir/demo.db" | tee "$demo_dir/second.txt" | tail -n 3
 grep -q "0 new" "$demo_dir/second.txt"
+
+if [ -n "${INVENTARIO_TEST_PG_URL:-}" ]; then
+  echo "== quickstart runs twice on PostgreSQL (a schema of its own, dropped afterwards)"
+  schema="quickstart_$(date +%s)_$$"
+  psql "$INVENTARIO_TEST_PG_URL" -qc "CREATE SCHEMA $schema"
+  trap 'rm -rf "$demo_dir"; psql "$INVENTARIO_TEST_PG_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE"' EXIT
+  case "$INVENTARIO_TEST_PG_URL" in *\?*) sep='&' ;; *) sep='?' ;; esac
+  pg_demo="${INVENTARIO_TEST_PG_URL}${sep}options=-c%20search_path%3D${schema}"
+  export INVENTARIO_MASTER_KEY=5f4dcc3b5aa765d61d8327deb882cf99e4f1c2b3a4d5e6f708192a3b4c5d6e7f
+  cargo run -q -p inventario-core --example quickstart --locked -- "$pg_demo" >/dev/null
+  cargo run -q -p inventario-core --example quickstart --locked -- "$pg_demo" | tee "$demo_dir/second-pg.txt" | tail -n 3
+  grep -q "0 new" "$demo_dir/second-pg.txt"
+fi
