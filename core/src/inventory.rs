@@ -102,7 +102,8 @@ impl OpenOptions {
         self
     }
 
-    /// Caps the connection pool of a file database (default 8).
+    /// Caps the connection pool (default 8). On SQLite only one connection writes at a time;
+    /// on PostgreSQL each connection can carry its own transaction (see docs/SCALING.md).
     pub fn max_connections(mut self, max: u32) -> Self {
         self.max_connections = max;
         self

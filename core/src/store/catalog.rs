@@ -619,7 +619,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let ordered: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.order_id \
+            "SELECT 1 FROM purchase_order_lines l JOIN purchase_orders o ON o.tenant_id = l.tenant_id AND o.id = l.order_id \
              WHERE l.tenant_id = $1 AND l.product_id = $2 AND l.received_milli < l.quantity_milli \
                AND o.status IN ('draft', 'sent', 'partially_received') LIMIT 1",
         )

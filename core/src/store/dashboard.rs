@@ -109,7 +109,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT o.id AS order_id, o.supplier_id, o.created_at, l.id AS line_id, l.product_id, \
                l.quantity_milli, l.received_milli, l.expected_unit_cost \
-             FROM purchase_orders o JOIN purchase_order_lines l ON l.order_id = o.id \
+             FROM purchase_orders o JOIN purchase_order_lines l ON l.tenant_id = o.tenant_id AND l.order_id = o.id \
              WHERE o.tenant_id = $1 AND o.status <> 'cancelled' \
                AND o.created_at >= $2 AND o.created_at < $3 ORDER BY o.id, l.id",
         )

@@ -426,7 +426,7 @@ impl Store {
         let lines = sqlx::query(
             "SELECT l.order_id, l.id, l.product_id, l.quantity_milli, l.expected_unit_cost, \
                l.received_milli, l.receipts \
-             FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.order_id \
+             FROM purchase_order_lines l JOIN purchase_orders o ON o.tenant_id = l.tenant_id AND o.id = l.order_id \
              WHERE l.tenant_id = $1 AND ($2 IS NULL OR o.status = $2) ORDER BY l.id",
         )
         .bind(self.tenant())
@@ -455,7 +455,7 @@ impl Store {
     ) -> Result<BTreeMap<ProductId, Quantity>> {
         let rows = sqlx::query(
             "SELECT l.product_id, CAST(SUM(l.quantity_milli - l.received_milli) AS BIGINT) AS outstanding \
-             FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.order_id \
+             FROM purchase_order_lines l JOIN purchase_orders o ON o.tenant_id = l.tenant_id AND o.id = l.order_id \
              WHERE l.tenant_id = $1 AND o.status IN ('draft', 'sent', 'partially_received') \
              GROUP BY l.product_id",
         )
