@@ -53,7 +53,7 @@ if [ -n "${INVENTARIO_TEST_PG_URL:-}" ]; then
   echo "== quickstart runs twice on PostgreSQL (a schema of its own, dropped afterwards)"
   schema="quickstart_$(date +%s)_$$"
   psql "$INVENTARIO_TEST_PG_URL" -qc "CREATE SCHEMA $schema"
-  trap 'rm -rf "$demo_dir"; psql "$INVENTARIO_TEST_PG_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE"' EXIT
+  trap 'rm -rf "$demo_dir"; PGOPTIONS=--client-min-messages=warning psql "$INVENTARIO_TEST_PG_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE"' EXIT
   case "$INVENTARIO_TEST_PG_URL" in *\?*) sep='&' ;; *) sep='?' ;; esac
   pg_demo="${INVENTARIO_TEST_PG_URL}${sep}options=-c%20search_path%3D${schema}"
   export INVENTARIO_MASTER_KEY=5f4dcc3b5aa765d61d8327deb882cf99e4f1c2b3a4d5e6f708192a3b4c5d6e7f

@@ -211,35 +211,49 @@ impl Store {
         };
         let hash = fields.chain_hash(key.expose(), &prev);
         let seq_i64 = i64::try_from(seq).map_err(|_| corrupt("audit seq exhausted"))?;
-        sqlx::query(
-            "INSERT INTO audit_events (tenant_id, seq, event_id, at, actor, event_type, \
-               target_table, target_key, status, key_id, detail, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(self.tenant())
-        .bind(seq_i64)
-        .bind(&event_id.as_bytes()[..])
-        .bind(at)
-        .bind(actor.as_str())
-        .bind(entry.event_type.as_str())
-        .bind(&entry.target.table)
-        .bind(&entry.target.key)
-        .bind(entry.status.as_str())
-        .bind(entry.key_id.map(i64::from))
-        .bind(&detail)
-        .bind(&prev[..])
-        .bind(&hash[..])
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO audit_head (tenant_id, seq, hash) VALUES ($1, $2, $3) \
-             ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-        )
-        .bind(self.tenant())
-        .bind(seq_i64)
-        .bind(&hash[..])
-        .execute(&mut **tx)
-        .await?;
+        // PostgreSQL writes the record and moves the head in one statement (one round trip):
+        // the head row exists, since `lock_audit_head` made sure of it. SQLite has no
+        // data-modifying WITH, and no round trip to save.
+        let insert = match self.backend() {
+            Backend::Sqlite => {
+                "INSERT INTO audit_events (tenant_id, seq, event_id, at, actor, event_type, \
+                   target_table, target_key, status, key_id, detail, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            }
+            Backend::Postgres => {
+                "WITH record AS (INSERT INTO audit_events (tenant_id, seq, event_id, at, actor, \
+                   event_type, target_table, target_key, status, key_id, detail, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)) \
+                 UPDATE audit_head SET seq = $2, hash = $13 WHERE tenant_id = $1"
+            }
+        };
+        sqlx::query(insert)
+            .bind(self.tenant())
+            .bind(seq_i64)
+            .bind(&event_id.as_bytes()[..])
+            .bind(at)
+            .bind(actor.as_str())
+            .bind(entry.event_type.as_str())
+            .bind(&entry.target.table)
+            .bind(&entry.target.key)
+            .bind(entry.status.as_str())
+            .bind(entry.key_id.map(i64::from))
+            .bind(&detail)
+            .bind(&prev[..])
+            .bind(&hash[..])
+            .execute(&mut **tx)
+            .await?;
+        if self.backend() == Backend::Sqlite {
+            sqlx::query(
+                "INSERT INTO audit_head (tenant_id, seq, hash) VALUES ($1, $2, $3) \
+                 ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            )
+            .bind(self.tenant())
+            .bind(seq_i64)
+            .bind(&hash[..])
+            .execute(&mut **tx)
+            .await?;
+        }
         let metrics = self.metrics();
         metrics.audit_event(
             AuditEventLabel::from_name(entry.event_type.as_str()),
