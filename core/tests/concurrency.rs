@@ -9,6 +9,7 @@
 #[macro_use]
 mod common;
 
+use std::future::Future;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
@@ -85,6 +86,31 @@ async fn assert_consistent(inv: &Inventory, records: Option<u64>) {
     }
 }
 
+/// Runs `task(0..n)` on `n` tokio tasks released together by a barrier, and returns their
+/// results in task order. A panicking task fails the test.
+async fn all_at_once<T, F, Fut>(n: usize, task: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let start = Arc::new(Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let (start, work) = (start.clone(), task(i));
+            tokio::spawn(async move {
+                start.wait().await;
+                work.await
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(n);
+    for handle in handles {
+        results.push(handle.await.expect("a concurrent task panicked"));
+    }
+    results
+}
+
 /// How many audit records the store holds now.
 async fn audit_len(inv: &Inventory) -> u64 {
     inv.verify_audit(None).await.expect("verify audit").to_seq
@@ -95,22 +121,13 @@ backend_tests! {
     async fn eight_tasks_sell_exactly_the_stock() {
         let (_s, inv, p, shop) = store_with_stock(INITIAL_STOCK, 8).await;
         let before = audit_len(&inv).await;
-        let start = Arc::new(Barrier::new(8));
-        let workers: Vec<_> = (0..8)
-            .map(|_| {
-                let (inv, start) = (inv.clone(), start.clone());
-                tokio::spawn(async move {
-                    start.wait().await;
-                    sell_until_refused(&inv, p, shop).await
-                })
-            })
-            .collect();
-        let (mut sold, mut refused) = (0, 0);
-        for worker in workers {
-            let (s, r) = worker.await.expect("worker");
-            sold += s;
-            refused += r;
-        }
+        let outcomes = all_at_once(8, |_| {
+            let inv = inv.clone();
+            async move { sell_until_refused(&inv, p, shop).await }
+        })
+        .await;
+        let sold: u32 = outcomes.iter().map(|(sold, _)| sold).sum();
+        let refused: u32 = outcomes.iter().map(|(_, refused)| refused).sum();
         assert_eq!(sold, INITIAL_STOCK, "every unit sold exactly once");
         assert_eq!(refused, 8, "each worker's last attempt, and only it, was refused");
         assert_eq!(on_hand(&inv, p, shop).await, q("0"));
@@ -233,29 +250,23 @@ backend_tests! {
                 .unwrap();
         }
         let inv = s.open_as(OpenOptions::new("deposito").unwrap().max_connections(8)).await;
-        let start = Arc::new(Barrier::new(8));
-        let workers: Vec<_> = (0..8)
-            .map(|n| {
-                let (inv, start) = (inv.clone(), start.clone());
-                let (from, to) = if n % 2 == 0 { (a.id, b.id) } else { (b.id, a.id) };
-                // Batches name the two products in opposite orders too.
-                let (first, second) = if n % 4 < 2 { (p1.id, p2.id) } else { (p2.id, p1.id) };
-                tokio::spawn(async move {
-                    start.wait().await;
-                    for _ in 0..25 {
-                        inv.record_movements(&[
-                            MovementRequest::transfer(first, from, to, q("1")),
-                            MovementRequest::transfer(second, from, to, q("1")),
-                        ])
-                        .await
-                        .expect("a transfer batch failed");
-                    }
-                })
-            })
-            .collect();
-        for worker in workers {
-            worker.await.expect("worker");
-        }
+        all_at_once(8, |n| {
+            let inv = inv.clone();
+            let (from, to) = if n % 2 == 0 { (a.id, b.id) } else { (b.id, a.id) };
+            // Batches name the two products in opposite orders too.
+            let (first, second) = if n % 4 < 2 { (p1.id, p2.id) } else { (p2.id, p1.id) };
+            async move {
+                for _ in 0..25 {
+                    inv.record_movements(&[
+                        MovementRequest::transfer(first, from, to, q("1")),
+                        MovementRequest::transfer(second, from, to, q("1")),
+                    ])
+                    .await
+                    .expect("a transfer batch failed");
+                }
+            }
+        })
+        .await;
         for p in [p1.id, p2.id] {
             // As many batches went each way: every location is back where it started.
             assert_eq!(on_hand(&inv, p, a.id).await, q("500"));
@@ -267,27 +278,22 @@ backend_tests! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_reservations_never_hold_more_than_on_hand() {
         let (_s, inv, p, shop) = store_with_stock(100, 8).await;
-        let start = Arc::new(Barrier::new(8));
-        let workers: Vec<_> = (0..8)
-            .map(|_| {
-                let (inv, start) = (inv.clone(), start.clone());
-                tokio::spawn(async move {
-                    start.wait().await;
-                    let mut held = 0u32;
-                    loop {
-                        match inv.reserve(p, shop, q("3"), None, None).await {
-                            Ok(_) => held += 3,
-                            Err(e) if is_insufficient_stock(&e) => return held,
-                            Err(e) => panic!("a reservation failed unexpectedly: {e}"),
-                        }
+        let held: u32 = all_at_once(8, |_| {
+            let inv = inv.clone();
+            async move {
+                let mut held = 0u32;
+                loop {
+                    match inv.reserve(p, shop, q("3"), None, None).await {
+                        Ok(_) => held += 3,
+                        Err(e) if is_insufficient_stock(&e) => return held,
+                        Err(e) => panic!("a reservation failed unexpectedly: {e}"),
                     }
-                })
-            })
-            .collect();
-        let mut held = 0;
-        for worker in workers {
-            held += worker.await.expect("worker");
-        }
+                }
+            }
+        })
+        .await
+        .into_iter()
+        .sum();
         assert_eq!(held, 99, "33 reservations of 3 fit in 100, a 34th does not");
         let row = inv.stock(Some(p), Some(shop)).await.unwrap().remove(0);
         assert_eq!((row.on_hand, row.reserved, row.available), (q("100"), q("99"), q("1")));
@@ -300,26 +306,18 @@ backend_tests! {
         let (_s, inv, p, shop) = store_with_stock(100, 8).await;
         let movements_before = inv.movements_since(None, 10_000).await.unwrap().len();
         for round in 0..10 {
-            let start = Arc::new(Barrier::new(8));
             let key = format!("ticket-{round}");
-            let workers: Vec<_> = (0..8)
-                .map(|_| {
-                    let (inv, start, key) = (inv.clone(), start.clone(), key.clone());
-                    tokio::spawn(async move {
-                        start.wait().await;
-                        inv.record(MovementRequest::sale(p, shop, q("1")).idempotency_key(key))
-                            .await
-                            .expect("a retried sale must succeed")
-                    })
-                })
-                .collect();
-            let mut ids = Vec::new();
-            let mut fresh = 0;
-            for worker in workers {
-                let recorded = worker.await.expect("worker");
-                fresh += usize::from(!recorded.replayed);
-                ids.push(recorded.movements[0].id);
-            }
+            let recorded = all_at_once(8, |_| {
+                let (inv, key) = (inv.clone(), key.clone());
+                async move {
+                    inv.record(MovementRequest::sale(p, shop, q("1")).idempotency_key(key))
+                        .await
+                        .expect("a retried sale must succeed")
+                }
+            })
+            .await;
+            let fresh = recorded.iter().filter(|r| !r.replayed).count();
+            let mut ids: Vec<_> = recorded.iter().map(|r| r.movements[0].id).collect();
             assert_eq!(fresh, 1, "exactly one of the eight wrote");
             ids.dedup();
             assert_eq!(ids.len(), 1, "all eight name the same movement");

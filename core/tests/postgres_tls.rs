@@ -461,25 +461,26 @@ impl Cluster {
     }
 
     fn create_role_and_database(&self) {
-        let mut psql = self.server_command("psql");
-        psql.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
-            .arg(self.socket_dir())
-            .args([
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                ADMIN_USER,
-                "-d",
-                "postgres",
-            ])
-            .args(["-c", &format!("CREATE ROLE {MTLS_USER} LOGIN")])
-            .args([
-                "-c",
+        self.psql(
+            "postgres",
+            &[
+                &format!("CREATE ROLE {MTLS_USER} LOGIN"),
                 &format!("CREATE DATABASE {DATABASE} OWNER {MTLS_USER}"),
-            ]);
-        run(&mut psql, "psql (create role and database)");
+            ],
+        );
         // Each role keeps its store in a schema of its own (the default search_path starts
         // with "$user"), so the two roles never share tables.
+        self.psql(
+            DATABASE,
+            &[
+                &format!("CREATE SCHEMA {MTLS_USER} AUTHORIZATION {MTLS_USER}"),
+                &format!("CREATE SCHEMA {ADMIN_USER}"),
+            ],
+        );
+    }
+
+    /// Runs `commands` as the superuser in `database`, over the cluster's Unix socket.
+    fn psql(&self, database: &str, commands: &[&str]) {
         let mut psql = self.server_command("psql");
         psql.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(self.socket_dir())
@@ -489,14 +490,12 @@ impl Cluster {
                 "-U",
                 ADMIN_USER,
                 "-d",
-                DATABASE,
-            ])
-            .args([
-                "-c",
-                &format!("CREATE SCHEMA {MTLS_USER} AUTHORIZATION {MTLS_USER}"),
-            ])
-            .args(["-c", &format!("CREATE SCHEMA {ADMIN_USER}")]);
-        run(&mut psql, "psql (create schemas)");
+                database,
+            ]);
+        for command in commands {
+            psql.args(["-c", command]);
+        }
+        run(&mut psql, &format!("psql in {database}"));
     }
 
     /// A connection URL; `files` are query parameters naming PEM files.
