@@ -150,6 +150,16 @@ pub enum StoreError {
     /// The URL names no supported store, or is malformed.
     #[error("unsupported or malformed store URL: {0} (expected sqlite://PATH?mode=rwc, sqlite::memory: or postgres://USER@HOST/DB)")]
     InvalidUrl(&'static str),
+    /// A TLS file named in a PostgreSQL URL (`sslrootcert`, `sslcert`, `sslkey`) cannot be read.
+    #[error("cannot read the {parameter} file {path}: {source}")]
+    TlsFile {
+        /// The URL parameter.
+        parameter: &'static str,
+        /// The path it names.
+        path: std::path::PathBuf,
+        /// Why it cannot be read.
+        source: std::io::Error,
+    },
     /// The database reported an error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -1035,6 +1035,26 @@ async fn memory_store_and_bad_urls() {
         matches!(e, Error::Store(inventario_core::StoreError::InvalidUrl(_))),
         "{e}"
     );
+    // A TLS file that cannot be read is named, before any connection is tried.
+    let e = inventario_core::Inventory::open(
+        "postgres://u@127.0.0.1:1/db?sslmode=verify-full&sslrootcert=/no/such/ca.pem",
+        test_key(),
+        "tester",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::Store(inventario_core::StoreError::TlsFile { parameter: "sslrootcert", path, .. }) if path.ends_with("ca.pem")),
+        "{e}"
+    );
+    assert!(e.to_string().contains("/no/such/ca.pem"), "{e}");
+    // A server that is not there is reported as such, at once (not as a pool timeout).
+    let started = std::time::Instant::now();
+    let e = inventario_core::Inventory::open("postgres://u@127.0.0.1:1/db", test_key(), "tester")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().to_lowercase().contains("refused"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
     let e = inventario_core::Inventory::open("sqlite::memory:", test_key(), " ")
         .await
         .unwrap_err();

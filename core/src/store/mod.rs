@@ -27,7 +27,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyTransactionManager};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction, TransactionManager};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction, TransactionManager};
 
 use chrono_tz::Tz;
 
@@ -315,11 +315,45 @@ async fn postgres_pool(url: &str, max_connections: u32) -> Result<AnyPool> {
     // (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`) included.
     PgConnectOptions::from_str(url)
         .map_err(|_| StoreError::InvalidUrl("the postgres URL could not be parsed"))?;
+    check_tls_files(url)?;
+    // One connection first, for the server's own answer: the pool retries a refused connection
+    // until its acquire timeout and then reports only that it timed out.
+    AnyConnection::connect(url)
+        .await
+        .map_err(StoreError::Database)?
+        .close()
+        .await
+        .map_err(StoreError::Database)?;
     let pool = release_guard(AnyPoolOptions::new().max_connections(max_connections.max(1)))
         .connect(url)
         .await
         .map_err(StoreError::Database)?;
     Ok(pool)
+}
+
+/// Fails with [`StoreError::TlsFile`], naming the parameter and the path, when a TLS file the
+/// URL names cannot be read (the driver would report only "No such file or directory").
+fn check_tls_files(url: &str) -> Result<()> {
+    let parsed = url::Url::parse(url)
+        .map_err(|_| StoreError::InvalidUrl("the postgres URL could not be parsed"))?;
+    for (key, value) in parsed.query_pairs() {
+        let parameter = match key.as_ref() {
+            "sslrootcert" => "sslrootcert",
+            "sslcert" => "sslcert",
+            "sslkey" => "sslkey",
+            _ => continue,
+        };
+        let path = std::path::PathBuf::from(value.as_ref());
+        if let Err(source) = std::fs::File::open(&path) {
+            return Err(StoreError::TlsFile {
+                parameter,
+                path,
+                source,
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Begins a write transaction and takes `lock` (see [`WriteLock`]).
