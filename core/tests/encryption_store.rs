@@ -961,57 +961,63 @@ mod rotation_properties {
         #![proptest_config(ProptestConfig::with_cases(12))]
 
         /// Whatever was sealed before a master-key rotation, a data-key rotation and its
-        /// re-encryption job reads back identical afterwards, from a fresh handle.
+        /// re-encryption job reads back identical afterwards, from a fresh handle, on both backends.
         #[test]
         fn rotation_preserves_every_plaintext(
             values in proptest::collection::vec(any_value(), 1..20),
             costs in proptest::collection::vec(1i64..100_000_000, 1..15),
         ) {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                let s = TestStore::new().await;
-                let shop = location(&s.inv, "LOCAL").await;
-                let p = p10(&s.inv, "P10", shop.id).await;
-                let receipts: Vec<_> = costs
-                    .iter()
-                    .map(|&e4| MovementRequest::receipt(
-                        p.id, shop.id, q("1"),
-                        inventario_core::domain::values::UnitCost::from_ten_thousandths(e4).unwrap(),
-                    ))
-                    .collect();
-                s.inv.record_movements(&receipts).await.unwrap();
-                let history = s.inv.history(&Default::default(), None, 500).await.unwrap().items;
-                let product = s.inv.product(p.id).await.unwrap();
+            for backend in [Backend::Sqlite, Backend::Postgres] {
+                let (values, costs) = (values.clone(), costs.clone());
+                let outcome = rt.block_on(on_backend(backend, "rotation_preserves_every_plaintext", async move {
+                    let s = TestStore::new().await;
+                    let shop = location(&s.inv, "LOCAL").await;
+                    let p = p10(&s.inv, "P10", shop.id).await;
+                    let receipts: Vec<_> = costs
+                        .iter()
+                        .map(|&e4| MovementRequest::receipt(
+                            p.id, shop.id, q("1"),
+                            inventario_core::domain::values::UnitCost::from_ten_thousandths(e4).unwrap(),
+                        ))
+                        .collect();
+                    s.inv.record_movements(&receipts).await.unwrap();
+                    let history = s.inv.history(&Default::default(), None, 500).await.unwrap().items;
+                    let product = s.inv.product(p.id).await.unwrap();
 
-                let cipher = s.inv.field_cipher();
-                let rows: Vec<String> = (0..values.len()).map(|i| i.to_string()).collect();
-                fn ctx(r: &str) -> FieldContext<'_> {
-                    FieldContext::new("propios", "valor", r).unwrap()
+                    let cipher = s.inv.field_cipher();
+                    let rows: Vec<String> = (0..values.len()).map(|i| i.to_string()).collect();
+                    fn ctx(r: &str) -> FieldContext<'_> {
+                        FieldContext::new("propios", "valor", r).unwrap()
+                    }
+                    let sealed: Vec<Vec<u8>> = values
+                        .iter()
+                        .zip(&rows)
+                        .map(|(v, r)| cipher.encrypt(v.clone(), &ctx(r)).unwrap())
+                        .collect();
+
+                    let keyring = s.inv.keyring();
+                    keyring.rotate_data_key(GLOBAL_SCOPE).await.unwrap();
+                    keyring.reencrypt(7, |_| {}).await.unwrap();
+                    let new_master = MasterKey::generate();
+                    let hex = new_master.to_hex();
+                    keyring.rotate_master_key(new_master.into()).await.unwrap();
+
+                    let inv = Inventory::open(&s.url, MasterKey::from_hex(&hex).unwrap().into(), "t")
+                        .await
+                        .unwrap();
+                    prop_assert_eq!(inv.history(&Default::default(), None, 500).await.unwrap().items, history);
+                    prop_assert_eq!(inv.product(p.id).await.unwrap(), product);
+                    let cipher = inv.field_cipher();
+                    for ((envelope, r), value) in sealed.iter().zip(&rows).zip(&values) {
+                        prop_assert_eq!(&cipher.decrypt(envelope, &ctx(r)).unwrap(), value);
+                    }
+                    Ok(())
+                }));
+                if let Some(result) = outcome {
+                    result?;
                 }
-                let sealed: Vec<Vec<u8>> = values
-                    .iter()
-                    .zip(&rows)
-                    .map(|(v, r)| cipher.encrypt(v.clone(), &ctx(r)).unwrap())
-                    .collect();
-
-                let keyring = s.inv.keyring();
-                keyring.rotate_data_key(GLOBAL_SCOPE).await.unwrap();
-                keyring.reencrypt(7, |_| {}).await.unwrap();
-                let new_master = MasterKey::generate();
-                let hex = new_master.to_hex();
-                keyring.rotate_master_key(new_master.into()).await.unwrap();
-
-                let inv = Inventory::open(&s.url, MasterKey::from_hex(&hex).unwrap().into(), "t")
-                    .await
-                    .unwrap();
-                prop_assert_eq!(inv.history(&Default::default(), None, 500).await.unwrap().items, history);
-                prop_assert_eq!(inv.product(p.id).await.unwrap(), product);
-                let cipher = inv.field_cipher();
-                for ((envelope, r), value) in sealed.iter().zip(&rows).zip(&values) {
-                    prop_assert_eq!(&cipher.decrypt(envelope, &ctx(r)).unwrap(), value);
-                }
-                Ok(())
-            })?;
+            }
         }
     }
 }

@@ -36,12 +36,13 @@ tokio::task_local! {
     static CONTEXT: Context;
 }
 
-/// Runs a test body on `backend`. On PostgreSQL every store the body opens gets a schema of its
-/// own, dropped afterwards even when the body panics; without `INVENTARIO_TEST_PG_URL` the
-/// PostgreSQL run says that it was skipped and passes.
-pub async fn on_backend<F>(backend: Backend, name: &str, body: F)
+/// Runs a test body on `backend` and returns what it returned. On PostgreSQL every store the
+/// body opens gets a schema of its own, dropped afterwards even when the body panics; without
+/// `INVENTARIO_TEST_PG_URL` the PostgreSQL run says that it was skipped and returns `None`.
+pub async fn on_backend<T, F>(backend: Backend, name: &str, body: F) -> Option<T>
 where
-    F: Future<Output = ()> + Send + 'static,
+    T: Send + 'static,
+    F: Future<Output = T> + Send + 'static,
 {
     let pg = match backend {
         Backend::Sqlite => None,
@@ -49,7 +50,7 @@ where
             Ok(url) => Some((url, Arc::new(Mutex::new(Vec::new())))),
             Err(_) => {
                 eprintln!("skipped {name} on PostgreSQL: {PG_URL_VAR} is not set");
-                return;
+                return None;
             }
         },
     };
@@ -71,8 +72,9 @@ where
             admin.close().await;
         }
     }
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
+    match outcome {
+        Ok(value) => Some(value),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
     }
 }
 
@@ -93,7 +95,7 @@ macro_rules! backend_tests {
                         stringify!($name),
                         async move $body,
                     )
-                    .await
+                    .await;
                 }
 
                 $(#[$attr])*
@@ -103,7 +105,7 @@ macro_rules! backend_tests {
                         stringify!($name),
                         async move $body,
                     )
-                    .await
+                    .await;
                 }
             }
         )*
