@@ -310,8 +310,9 @@ impl Store {
                     occurred_at: now,
                     recorded_at: now,
                 };
+                let movement_id = self.next_id(&mut tx, "stock_movements").await?;
                 let movement = self
-                    .insert_movement(&mut tx, &draft, &meta, None, None)
+                    .insert_movement(&mut tx, &draft, &meta, None, None, movement_id)
                     .await?;
                 costs
                     .record(self, &mut tx, &movement, PriceSource::Manual, actor)

@@ -30,6 +30,12 @@ use crate::metrics::{MovementKindLabel, OpResult};
 
 pub(crate) type Tx = Transaction<'static, Any>;
 
+/// The next of the ids drawn for a call's rows.
+fn next(ids: &mut impl Iterator<Item = i64>) -> Result<i64> {
+    ids.next()
+        .ok_or_else(|| corrupt("fewer ids drawn than rows written"))
+}
+
 /// The audit record of a call's new ledger rows: one for the whole call, naming the row (or
 /// the range of rows) it wrote; `None` when every line replayed an earlier call.
 pub(crate) fn movements_entry(recorded: &[Recorded]) -> Option<Entry> {
@@ -205,6 +211,11 @@ impl Store {
         if !fresh.is_empty() {
             self.order_commits(tx).await?;
         }
+        let rows: usize = drafts.iter().map(Vec::len).sum();
+        let mut ids = self
+            .next_ids(tx, "stock_movements", rows)
+            .await?
+            .into_iter();
         let mut out: Vec<Option<Recorded>> = vec![None; requests.len()];
         let mut costs = CostHistory::default();
         for (&line, drafts) in fresh.iter().zip(drafts) {
@@ -226,7 +237,7 @@ impl Store {
                 };
                 let reason = request.reason.clone();
                 let movement = self
-                    .insert_movement(tx, &draft, &meta, reason, linked)
+                    .insert_movement(tx, &draft, &meta, reason, linked, next(&mut ids)?)
                     .await?;
                 if draft.kind == MovementKind::Receipt {
                     costs
@@ -522,9 +533,9 @@ impl Store {
         meta: &RowMeta<'_>,
         reason: Option<String>,
         linked: Option<MovementId>,
+        id: i64,
     ) -> Result<Movement> {
         let (tipo, subtipo) = draft.kind.legacy();
-        let id = self.next_id(tx, "stock_movements").await?;
         let unit_cost = MOVEMENT_UNIT_COST.seal_cost(self.keys(), id, draft.unit_cost)?;
         sqlx::query(
             "INSERT INTO stock_movements (id, tenant_id, product_id, location_id, seq, kind, tipo, \

@@ -200,6 +200,43 @@ impl Store {
         }
     }
 
+    /// The ids the next `n` rows of `table` will get, in ascending order, in one round trip
+    /// (see [`Store::next_id`]).
+    pub(crate) async fn next_ids(
+        &self,
+        tx: &mut ledger::Tx,
+        table: &'static str,
+        n: usize,
+    ) -> Result<Vec<i64>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let count = i64::try_from(n).map_err(|_| corrupt("too many rows in one call"))?;
+        match self.backend {
+            Backend::Sqlite => {
+                let first = self.next_id(tx, table).await?;
+                (0..count)
+                    .map(|i| {
+                        first
+                            .checked_add(i)
+                            .ok_or_else(|| corrupt(format!("{table} ids exhausted")))
+                    })
+                    .collect()
+            }
+            Backend::Postgres => {
+                let mut ids: Vec<i64> = sqlx::query_scalar(
+                    "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)",
+                )
+                .bind(table)
+                .bind(count)
+                .fetch_all(&mut **tx)
+                .await?;
+                ids.sort_unstable();
+                Ok(ids)
+            }
+        }
+    }
+
     /// The id the next row of `table` will get: envelopes need it before the row exists,
     /// because they are bound to it. SQLite hands out `MAX(id) + 1` (the write lock keeps it
     /// ours); PostgreSQL draws from the column's identity sequence, which concurrent

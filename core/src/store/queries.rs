@@ -804,8 +804,16 @@ impl Store {
             occurred_at: now,
             recorded_at: now,
         };
+        let movement_id = self.next_id(&mut tx, "stock_movements").await?;
         let movement = self
-            .insert_movement(&mut tx, &draft, &meta, Some(REPAIR_REASON.to_owned()), None)
+            .insert_movement(
+                &mut tx,
+                &draft,
+                &meta,
+                Some(REPAIR_REASON.to_owned()),
+                None,
+                movement_id,
+            )
             .await?;
         sqlx::query(
             "UPDATE stock_balances SET last_seq = $4, updated_at = $5 \

@@ -126,6 +126,9 @@ pub async fn fresh_url(dir: &std::path::Path) -> String {
     };
     let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
     let admin = PgPool::connect(&url).await.expect("connect to PostgreSQL");
+    STALE_SCHEMAS_DROPPED
+        .get_or_init(|| drop_stale_schemas(&admin))
+        .await;
     sqlx::query(&format!("CREATE SCHEMA {schema}"))
         .execute(&admin)
         .await
@@ -134,6 +137,33 @@ pub async fn fresh_url(dir: &std::path::Path) -> String {
     schemas.lock().expect("schemas").push(schema.clone());
     let separator = if url.contains('?') { '&' } else { '?' };
     format!("{url}{separator}options=-c%20search_path%3D{schema}")
+}
+
+static STALE_SCHEMAS_DROPPED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+
+/// Drops test schemas more than a day old: left behind only by a test process that was killed
+/// (a panicking test drops its own). Their names carry a UUIDv7, hence their creation time.
+async fn drop_stale_schemas(admin: &PgPool) {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 't\\_%'")
+            .fetch_all(admin)
+            .await
+            .expect("list test schemas");
+    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
+    for name in names {
+        let Ok(id) = uuid::Uuid::parse_str(&name[2..]) else {
+            continue;
+        };
+        let Some((secs, _)) = id.get_timestamp().map(|t| t.to_unix()) else {
+            continue;
+        };
+        if std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs) < day_ago {
+            // Another test process may be dropping it at the same moment: ignore the outcome.
+            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                .execute(admin)
+                .await;
+        }
+    }
 }
 
 /// A store in a temporary directory (SQLite) or schema (PostgreSQL), removed afterwards.
