@@ -165,7 +165,9 @@ pub struct Inventory {
 
 impl Inventory {
     /// Opens the store at `url` (`sqlite://PATH?mode=rwc` creates the file;
-    /// `sqlite::memory:` keeps everything in memory) on the default tenant, acting as `actor`.
+    /// `sqlite::memory:` keeps everything in memory; `postgres://USER@HOST/DB` uses a server,
+    /// with TLS set in the URL: `?sslmode=verify-full&sslrootcert=CA.pem`, plus `sslcert` and
+    /// `sslkey` for a client certificate) on the default tenant, acting as `actor`.
     /// Migrations are applied on open.
     ///
     /// `master` unlocks the store's keys (costs and personal data are stored only encrypted):

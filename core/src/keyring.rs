@@ -92,8 +92,9 @@ pub struct DataKeyRotation {
     pub job_id: i64,
 }
 
-/// A tenant's keys, kept in a store (SQLite file, or the inventory's own database): the master
-/// key's check value, the wrapped data keys, blind-index keys and audit key.
+/// A tenant's keys, kept in a store (a SQLite file or a PostgreSQL database of their own, or the
+/// inventory's own database): the master key's check value, the wrapped data keys, blind-index
+/// keys and audit key.
 ///
 /// Opening unwraps nothing but checks the master key: the wrong one fails at once with
 /// [`crate::crypto::CryptoError::WrongMasterKey`]. PBKDF2 (for a passphrase) runs once, here.

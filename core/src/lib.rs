@@ -2,7 +2,8 @@
 //!
 //! Retail inventory for Argentine shops: an exact, append-only stock ledger with derived
 //! balances, weighted-average valuation, seasonal minimums and reorder suggestions, over an
-//! embedded SQLite store. Money and quantities are exact integers of minor units, never floats.
+//! embedded SQLite store or a PostgreSQL server (the URL chooses; docs/SCALING.md). Money and
+//! quantities are exact integers of minor units, never floats.
 //!
 //! Start with [`Inventory`]: open a store, create locations, suppliers and products, record
 //! movements with [`MovementRequest`], and query stock. The rules themselves live in
