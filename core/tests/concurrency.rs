@@ -369,7 +369,30 @@ backend_tests! {
                 .await
             })
         };
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // Wait until the batch holds product 1 and waits for product 2, i.e. is blocked by
+        // the other session.
+        let other_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&mut *other)
+            .await
+            .unwrap();
+        let waited = std::time::Instant::now();
+        loop {
+            let blocked: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+            )
+            .bind(other_pid)
+            .fetch_one(&raw)
+            .await
+            .unwrap();
+            if blocked > 0 {
+                break;
+            }
+            assert!(
+                waited.elapsed() < std::time::Duration::from_secs(20),
+                "the batch never came to wait for product 2"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         // Waits for product 1 until PostgreSQL aborts the library's transaction.
         sqlx::query("SELECT 1 FROM products WHERE id = $1 FOR UPDATE")
             .bind(p1.id.0)
