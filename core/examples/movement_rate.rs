@@ -43,16 +43,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create_location(NewLocation::new("LOCAL", "Local"))
         .await?
         .id;
-    let products = [
-        product(&inv, shop, 1).await?,
-        product(&inv, shop, 2).await?,
-        product(&inv, shop, 3).await?,
-        product(&inv, shop, 4).await?,
-        product(&inv, shop, 5).await?,
-        product(&inv, shop, 6).await?,
-        product(&inv, shop, 7).await?,
-        product(&inv, shop, 8).await?,
-    ];
+    let mut products = Vec::with_capacity(8);
+    for n in 1..=8 {
+        products.push(product(&inv, shop, n).await?);
+    }
     let one = Quantity::from_units(1)?;
     let backend = if url.starts_with("sqlite:") {
         "SQLite file (WAL)"

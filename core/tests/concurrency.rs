@@ -111,6 +111,26 @@ where
     results
 }
 
+/// The outcome `sellers` sellers of [`INITIAL_STOCK`] units must reach: every unit sold exactly
+/// once, each seller's last attempt (and only it) refused, nothing left, and one audit record
+/// per sale after the `before` records the store held.
+async fn assert_sold_out(
+    inv: &Inventory,
+    product: ProductId,
+    at: LocationId,
+    (sold, refused): (u32, u32),
+    sellers: u32,
+    before: u64,
+) {
+    assert_eq!(sold, INITIAL_STOCK, "every unit sold exactly once");
+    assert_eq!(
+        refused, sellers,
+        "each seller's last attempt, and only it, was refused"
+    );
+    assert_eq!(on_hand(inv, product, at).await, q("0"));
+    assert_consistent(inv, Some(before + u64::from(INITIAL_STOCK))).await;
+}
+
 /// How many audit records the store holds now.
 async fn audit_len(inv: &Inventory) -> u64 {
     inv.verify_audit(None).await.expect("verify audit").to_seq
@@ -128,10 +148,7 @@ backend_tests! {
         .await;
         let sold: u32 = outcomes.iter().map(|(sold, _)| sold).sum();
         let refused: u32 = outcomes.iter().map(|(_, refused)| refused).sum();
-        assert_eq!(sold, INITIAL_STOCK, "every unit sold exactly once");
-        assert_eq!(refused, 8, "each worker's last attempt, and only it, was refused");
-        assert_eq!(on_hand(&inv, p, shop).await, q("0"));
-        assert_consistent(&inv, Some(before + u64::from(INITIAL_STOCK))).await;
+        assert_sold_out(&inv, p, shop, (sold, refused), 8, before).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -227,10 +244,7 @@ backend_tests! {
             sold += s;
             refused += r;
         }
-        assert_eq!(sold, INITIAL_STOCK, "every unit sold exactly once");
-        assert_eq!(refused, 4, "each process's last attempt, and only it, was refused");
-        assert_eq!(on_hand(&inv, p, shop).await, q("0"));
-        assert_consistent(&inv, Some(before + u64::from(INITIAL_STOCK))).await;
+        assert_sold_out(&inv, p, shop, (sold, refused), 4, before).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -24,6 +24,8 @@
 //! `pg_ctl`, `psql`); the variable's value is not used, and the server it names is never touched.
 //! The cluster is stopped and every file removed when the test ends, also when it panics.
 
+mod common;
+
 use std::fs;
 use std::net::{Ipv4Addr, TcpListener};
 use std::os::unix::fs::PermissionsExt;
@@ -31,7 +33,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
-use inventario_core::crypto::MasterKey;
+use common::PG_URL_VAR;
 use inventario_core::Inventory;
 use rcgen::{
     BasicConstraints, Certificate, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
@@ -43,8 +45,7 @@ use tempfile::TempDir;
 /// Opens the inventory by URL, as a user would, and checks that the session is encrypted;
 /// `Err` carries the text of whatever refused it. The single place every case connects through.
 async fn try_open(url: &str) -> Result<(), String> {
-    let key = MasterKey::from_hex(TEST_KEY_HEX).map_err(|e| e.to_string())?;
-    let inv = Inventory::open(url, key.into(), "tls-test")
+    let inv = Inventory::open(url, common::test_key(), "tls-test")
         .await
         .map_err(|e| e.to_string())?;
     let report = inv.verify_audit(None).await.map_err(|e| e.to_string())?;
@@ -69,11 +70,6 @@ async fn try_open(url: &str) -> Result<(), String> {
     }
 }
 
-/// The master key of the test's stores (a constant used nowhere else).
-const TEST_KEY_HEX: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-
-/// Set to run this test; unset, it passes without doing anything.
-const PG_URL_VAR: &str = "INVENTARIO_TEST_PG_URL";
 /// The role whose `pg_hba.conf` entry is `cert`: it must present a client certificate.
 const MTLS_USER: &str = "inventario_mtls";
 /// The cluster's superuser, admitted over TLS by `trust`.

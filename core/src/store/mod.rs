@@ -327,17 +327,22 @@ async fn sqlite_pool(url: &str, max_connections: u32) -> Result<AnyPool> {
     } else {
         AnyPoolOptions::new().max_connections(max_connections.max(1))
     };
-    let pragmas: &'static str = if in_memory {
-        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;"
+    // Each connection's settings (sqlx's `Any` driver has no typed SQLite options). A file
+    // database is switched to WAL, a property of the file; memory databases have no WAL.
+    let wal = if in_memory {
+        ""
     } else {
-        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
-         PRAGMA journal_mode = WAL;"
+        " PRAGMA journal_mode = WAL;"
     };
-    debug_assert_eq!(BUSY_TIMEOUT.as_millis(), 10_000);
+    let pragmas: Arc<str> = Arc::from(format!(
+        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL;{wal}",
+        BUSY_TIMEOUT.as_millis()
+    ));
     let pool = release_guard(options)
         .after_connect(move |conn: &mut AnyConnection, _| {
+            let pragmas = Arc::clone(&pragmas);
             Box::pin(async move {
-                conn.execute(pragmas).await?;
+                conn.execute(&*pragmas).await?;
                 Ok(())
             })
         })
@@ -454,8 +459,9 @@ pub(crate) fn is_retryable(error: &Error) -> bool {
     }
 }
 
-/// The pause before rerun `n` (from 1): 2, 4, 8 … ms, capped at 100 ms, with jitter so that
-/// the transactions that collided do not collide again in step.
+/// The pause before rerun `n` (from 1): a random time between half and one and a half times
+/// 2, 4, 8 … ms (the base is capped at 100 ms), so that the transactions that collided do not
+/// collide again in step.
 fn backoff(n: u32) -> Duration {
     let base = 2u64.saturating_pow(n).min(100);
     let jitter = rand::random::<u64>() % (base + 1);

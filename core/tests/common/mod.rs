@@ -82,31 +82,26 @@ where
 /// `name::postgres`. Inside, `TestStore::new()` opens a store on the test's backend.
 #[macro_export]
 macro_rules! backend_tests {
+    // One generated test: `$test` runs `$body` on `Backend::$backend`.
+    (@on $test:ident $backend:ident $name:ident [$($attr:tt)*] $body:block) => {
+        $($attr)*
+        async fn $test() {
+            $crate::common::on_backend(
+                $crate::common::Backend::$backend,
+                stringify!($name),
+                async move $body,
+            )
+            .await;
+        }
+    };
     ($( $(#[$attr:meta])* async fn $name:ident() $body:block )*) => {
         $(
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
 
-                $(#[$attr])*
-                async fn sqlite() {
-                    $crate::common::on_backend(
-                        $crate::common::Backend::Sqlite,
-                        stringify!($name),
-                        async move $body,
-                    )
-                    .await;
-                }
-
-                $(#[$attr])*
-                async fn postgres() {
-                    $crate::common::on_backend(
-                        $crate::common::Backend::Postgres,
-                        stringify!($name),
-                        async move $body,
-                    )
-                    .await;
-                }
+                $crate::backend_tests!(@on sqlite Sqlite $name [$(#[$attr])*] $body);
+                $crate::backend_tests!(@on postgres Postgres $name [$(#[$attr])*] $body);
             }
         )*
     };
