@@ -42,6 +42,21 @@ echo "== cargo test"
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
 
+echo "== Python package: pip install ./bindings-python into a fresh venv, then its tests"
+# The wheel is built with cargo's dev profile so that it shares the dependencies just compiled
+# for the Rust tests (they are optimised in dev builds too); a user's `pip install` builds release.
+py_venv="$(realpath -m "${CARGO_TARGET_DIR:-target}")/py-venv"
+rm -rf "$py_venv"
+python3 -m venv "$py_venv"
+"$py_venv/bin/pip" install -q --disable-pip-version-check pytest "mypy>=1.10" "cryptography>=42" fastapi httpx
+MATURIN_PEP517_ARGS="--profile dev --locked" "$py_venv/bin/pip" install -q --disable-pip-version-check ./bindings-python
+(cd bindings-python && "$py_venv/bin/python" -m pytest -q tests)
+echo "== Python stubs: mypy --strict on a typed use of the package, and stubtest against the module"
+"$py_venv/bin/python" -m mypy --strict --no-incremental bindings-python/typecheck/usage.py
+"$py_venv/bin/python" -m mypy.stubtest inventario --allowlist bindings-python/typecheck/stubtest-allowlist.txt
+echo "== Python dashboard example (FastAPI TestClient)"
+(cd examples/python/dashboard && "$py_venv/bin/python" -m pytest -q)
+
 echo "== quickstart runs twice (the second run adds nothing)"
 demo_dir=$(mktemp -d)
 trap 'rm -rf "$demo_dir"' EXIT
