@@ -2,7 +2,6 @@
 
 use std::future::{poll_fn, Future};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::RwLock;
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 
@@ -17,7 +16,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDate, PyDateTime, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::convert::{decimal_arg, decimal_to_py, master_secret, row_key, type_name};
-use crate::errors::{crypto_err, inventario_error, to_py_err};
+use crate::errors::{crypto_err, to_py_err};
+use crate::handle::Slot;
 use crate::records::{
     DataKeyRotation, KeyInfo, MasterKeyRotation, ReencryptProgress, ReencryptReport,
 };
@@ -437,7 +437,7 @@ impl PyFieldCipher {
 /// Use it as a context manager, or call `close()`.
 #[pyclass(module = "inventario", name = "Keyring", frozen)]
 pub(crate) struct PyKeyring {
-    inner: RwLock<Option<Keyring>>,
+    inner: Slot<Keyring>,
     /// Whether closing this handle closes the pool (a keyring opened on its own) or only
     /// this handle (one borrowed from an `Inventory`).
     owns_pool: bool,
@@ -446,17 +446,13 @@ pub(crate) struct PyKeyring {
 impl PyKeyring {
     pub(crate) fn borrowed(keyring: Keyring) -> Self {
         PyKeyring {
-            inner: RwLock::new(Some(keyring)),
+            inner: Slot::new("keyring", keyring),
             owns_pool: false,
         }
     }
 
     fn handle(&self, py: Python<'_>) -> PyResult<Keyring> {
-        self.inner
-            .read()
-            .map_err(|_| inventario_error(py, "the keyring handle is poisoned"))?
-            .clone()
-            .ok_or_else(|| inventario_error(py, "the keyring is closed"))
+        self.inner.get(py)
     }
 }
 
@@ -482,7 +478,7 @@ pub(crate) fn open_keyring(
     }
     let keyring = wait(py, Keyring::open_with(url, master, options))?;
     Ok(PyKeyring {
-        inner: RwLock::new(Some(keyring)),
+        inner: Slot::new("keyring", keyring),
         owns_pool: true,
     })
 }
@@ -628,12 +624,7 @@ impl PyKeyring {
     /// Closes the keyring (and its connections, when it was opened with `open_keyring`).
     /// Closing twice is allowed.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let taken = self
-            .inner
-            .write()
-            .map_err(|_| inventario_error(py, "the keyring handle is poisoned"))?
-            .take();
-        if let (Some(keyring), true) = (taken, self.owns_pool) {
+        if let (Some(keyring), true) = (self.inner.take(), self.owns_pool) {
             wait(py, async move {
                 keyring.close().await;
                 Ok(())
@@ -645,7 +636,7 @@ impl PyKeyring {
     /// Whether the keyring is closed.
     #[getter]
     fn closed(&self) -> bool {
-        self.inner.read().map(|k| k.is_none()).unwrap_or(true)
+        self.inner.is_closed()
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -658,7 +649,7 @@ impl PyKeyring {
     }
 
     fn __repr__(&self) -> String {
-        match self.inner.read().ok().and_then(|k| k.clone()) {
+        match self.inner.peek() {
             Some(k) => format!("Keyring(mk_version={})", k.mk_version()),
             None => "Keyring(closed)".to_owned(),
         }

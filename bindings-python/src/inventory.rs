@@ -1,7 +1,5 @@
 //! `Inventory`: the store handle, one method per core call.
 
-use std::sync::RwLock;
-
 use chrono::{NaiveDate, Utc};
 use inventario_core::audit::{AppEvent, Checkpoint, DetectorConfig, EventType, Status, Target};
 use inventario_core::domain::catalog::{
@@ -26,7 +24,8 @@ use crate::cipher::{PyFieldCipher, PyKeyring};
 use crate::convert::{
     code, cost_arg, master_secret, money_arg, opt, quantity_arg, type_name, utc_datetime,
 };
-use crate::errors::{inventario_error, to_py_err, validation};
+use crate::errors::{to_py_err, validation};
+use crate::handle::Slot;
 use crate::records::{
     AuditEvent, Customer, CustomerIdentity, DashboardSummary, Detection, ErasureReceipt,
     LedgerReport, Location, LowStock, Movement, MovementPage, OrderReceipt, Product, ProviderStats,
@@ -107,16 +106,12 @@ fn subject_kind(py: Python<'_>, kind: &str) -> PyResult<SubjectKind> {
 /// the GIL while it works. Use it as a context manager, or call `close()`.
 #[pyclass(module = "inventario", name = "Inventory", frozen)]
 pub(crate) struct PyInventory {
-    inner: RwLock<Option<Inventory>>,
+    inner: Slot<Inventory>,
 }
 
 impl PyInventory {
     fn handle(&self, py: Python<'_>) -> PyResult<Inventory> {
-        self.inner
-            .read()
-            .map_err(|_| inventario_error(py, "the inventory handle is poisoned"))?
-            .clone()
-            .ok_or_else(|| inventario_error(py, "the inventory is closed"))
+        self.inner.get(py)
     }
 
     fn record_one(&self, py: Python<'_>, request: PyMovementRequest) -> PyResult<Recorded> {
@@ -182,7 +177,7 @@ pub(crate) fn open(
         Inventory::open_with(&url, master, options).await
     })?;
     Ok(PyInventory {
-        inner: RwLock::new(Some(inventory)),
+        inner: Slot::new("inventory", inventory),
     })
 }
 
@@ -203,7 +198,7 @@ impl PyInventory {
             .acting_as(actor)
             .map_err(|e| to_py_err(py, e))?;
         Ok(PyInventory {
-            inner: RwLock::new(Some(inv)),
+            inner: Slot::new("inventory", inv),
         })
     }
 
@@ -235,12 +230,7 @@ impl PyInventory {
 
     /// Closes the connections. Closing twice is allowed; other calls then raise.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let taken = self
-            .inner
-            .write()
-            .map_err(|_| inventario_error(py, "the inventory handle is poisoned"))?
-            .take();
-        if let Some(inv) = taken {
+        if let Some(inv) = self.inner.take() {
             wait(py, async move {
                 inv.close().await;
                 Ok(())
@@ -252,7 +242,7 @@ impl PyInventory {
     /// Whether the handle is closed.
     #[getter]
     fn closed(&self) -> bool {
-        self.inner.read().map(|i| i.is_none()).unwrap_or(true)
+        self.inner.is_closed()
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -265,7 +255,7 @@ impl PyInventory {
     }
 
     fn __repr__(&self) -> String {
-        match self.inner.read().ok().and_then(|i| i.clone()) {
+        match self.inner.peek() {
             Some(inv) => format!("Inventory(actor={:?})", inv.actor().as_str()),
             None => "Inventory(closed)".to_owned(),
         }

@@ -7,6 +7,7 @@
 mod cipher;
 mod convert;
 mod errors;
+mod handle;
 mod inventory;
 mod records;
 mod requests;
