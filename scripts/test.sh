@@ -57,6 +57,18 @@ echo "== Python stubs: mypy --strict on a typed use of the package, and stubtest
 echo "== Python dashboard example (FastAPI TestClient)"
 (cd examples/python/dashboard && "$py_venv/bin/python" -m pytest -q)
 
+echo "== Node addon: npm ci, napi build, the committed loader and types are what napi generates, node --test, tsc"
+# A debug build: it shares the dependencies compiled above (optimised in dev builds too).
+(
+  cd bindings-node
+  npm ci --no-audit --no-fund --loglevel=error
+  npx napi build --platform --js native.js --dts native.d.ts
+  git diff --exit-code -- native.js native.d.ts
+  npm test
+)
+echo "== Node point-of-sale example"
+node --test examples/node/pos/
+
 echo "== quickstart runs twice (the second run adds nothing)"
 demo_dir=$(mktemp -d)
 trap 'rm -rf "$demo_dir"' EXIT

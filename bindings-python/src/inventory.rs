@@ -107,6 +107,9 @@ fn subject_kind(py: Python<'_>, kind: &str) -> PyResult<SubjectKind> {
 #[pyclass(module = "inventario", name = "Inventory", frozen)]
 pub(crate) struct PyInventory {
     inner: Slot<Inventory>,
+    /// Whether closing this handle closes the connections: true for the handle `open`
+    /// returned, false for one from `acting_as`, which only lets go of its share.
+    owns_pool: bool,
 }
 
 impl PyInventory {
@@ -178,6 +181,7 @@ pub(crate) fn open(
     })?;
     Ok(PyInventory {
         inner: Slot::new("inventory", inventory),
+        owns_pool: true,
     })
 }
 
@@ -191,7 +195,8 @@ impl PyInventory {
         Ok(self.handle(py)?.actor().as_str().to_owned())
     }
 
-    /// The same store acting as another actor (shares the connections).
+    /// The same store acting as another actor (shares the connections; closing it leaves
+    /// them open).
     fn acting_as(&self, py: Python<'_>, actor: &str) -> PyResult<PyInventory> {
         let inv = self
             .handle(py)?
@@ -199,6 +204,7 @@ impl PyInventory {
             .map_err(|e| to_py_err(py, e))?;
         Ok(PyInventory {
             inner: Slot::new("inventory", inv),
+            owns_pool: false,
         })
     }
 
@@ -228,9 +234,11 @@ impl PyInventory {
         Ok(self.handle(py)?.metrics_text())
     }
 
-    /// Closes the connections. Closing twice is allowed; other calls then raise.
+    /// Closes the handle; other calls on it then raise, and closing twice is allowed. The
+    /// handle `open` returned also closes the connections it shares with the handles
+    /// `acting_as` made; closing one of those only closes it.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        if let Some(inv) = self.inner.take() {
+        if let (Some(inv), true) = (self.inner.take(), self.owns_pool) {
             wait(py, async move {
                 inv.close().await;
                 Ok(())

@@ -61,6 +61,22 @@ def test_actor_and_acting_as(inv: inventario.Inventory) -> None:
         inv.acting_as(5)
 
 
+def test_closing_an_acting_as_handle_leaves_the_store_open(inv: inventario.Inventory) -> None:
+    other = inv.acting_as("supervisor-2")
+    other.close()
+    assert other.closed
+    with pytest.raises(inventario.InventarioError, match="closed"):
+        other.locations()
+    assert not inv.closed
+    inv.create_location("LOCAL", "Salón")  # the shared connections still work
+    assert [l.code for l in inv.locations()] == ["LOCAL"]
+    # The handle open() returned closes the connections every derived handle shares.
+    third = inv.acting_as("supervisor-3")
+    inv.close()
+    with pytest.raises(inventario.InventarioError):
+        third.locations()
+
+
 def test_today_is_the_shops_date(inv: inventario.Inventory) -> None:
     before = datetime.datetime.now(BUENOS_AIRES).date()
     today = inv.today()

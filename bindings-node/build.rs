@@ -1,0 +1,5 @@
+//! Sets up the linker for a Node addon (napi-rs).
+
+fn main() {
+    napi_build::setup();
+}
