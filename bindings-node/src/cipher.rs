@@ -59,6 +59,23 @@ fn plain(value: FieldValue) -> Result<Plain> {
     })
 }
 
+/// Reads a blind index's normalizer (default exact) and length (default 16 bytes).
+fn index_options(
+    normalizer: Option<&str>,
+    length: Option<u32>,
+) -> Result<(Normalizer, BlindIndexLen)> {
+    let name = normalizer.unwrap_or("exact");
+    let normalizer = Normalizer::parse(name).ok_or_else(|| {
+        validation(format!(
+            "unknown normalizer {name:?}: expected exact, email or digits"
+        ))
+    })?;
+    let length = u8::try_from(length.unwrap_or(16))
+        .map_err(|_| crypto_err(CryptoError::InvalidContext("length is out of range")))
+        .and_then(|l| BlindIndexLen::new(l).map_err(crypto_err))?;
+    Ok((normalizer, length))
+}
+
 /// One field of a bulk call: `[value or envelope, table, column, rowKey]`.
 #[napi(object)]
 pub struct FieldItem {
@@ -244,15 +261,7 @@ impl FieldCipher {
         length: Option<u32>,
     ) -> Result<Buffer> {
         guarded(|| {
-            let name = normalizer.as_deref().unwrap_or("exact");
-            let normalizer = Normalizer::parse(name).ok_or_else(|| {
-                validation(format!(
-                    "unknown normalizer {name:?}: expected exact, email or digits"
-                ))
-            })?;
-            let length = u8::try_from(length.unwrap_or(16))
-                .map_err(|_| crypto_err(CryptoError::InvalidContext("length is out of range")))
-                .and_then(|l| BlindIndexLen::new(l).map_err(crypto_err))?;
+            let (normalizer, length) = index_options(normalizer.as_deref(), length)?;
             let index = self
                 .inner
                 .blind_index_with_len(&table, &column, normalizer, &value, length)
@@ -557,15 +566,7 @@ impl BlindIndexKey {
         length: Option<u32>,
     ) -> Result<Buffer> {
         guarded(|| {
-            let name = normalizer.as_deref().unwrap_or("exact");
-            let normalizer = Normalizer::parse(name).ok_or_else(|| {
-                validation(format!(
-                    "unknown normalizer {name:?}: expected exact, email or digits"
-                ))
-            })?;
-            let length = u8::try_from(length.unwrap_or(16))
-                .map_err(|_| crypto_err(CryptoError::InvalidContext("length is out of range")))
-                .and_then(|l| BlindIndexLen::new(l).map_err(crypto_err))?;
+            let (normalizer, length) = index_options(normalizer.as_deref(), length)?;
             Ok(self.inner.index(normalizer, &value, length).into())
         })
     }

@@ -124,45 +124,39 @@ fn innermost(error: &Error) -> &Error {
     }
 }
 
+/// The fields an error made by [`coded`] carries, or None for any other error.
+fn fields_of(error: &napi::Error) -> Option<Map<String, Value>> {
+    let json = error.reason.strip_prefix(MARKER)?;
+    serde_json::from_str(json).ok()
+}
+
 /// The same error, naming the failing `line` of a batch.
 pub(crate) fn at_line(error: napi::Error, line: usize) -> napi::Error {
-    let fields = error
-        .reason
-        .strip_prefix(MARKER)
-        .and_then(|json| serde_json::from_str::<Map<String, Value>>(json).ok());
-    match fields {
-        Some(mut fields) => {
-            fields.insert("line".into(), json!(line));
-            let code = fields
-                .get("code")
-                .and_then(Value::as_str)
-                .unwrap_or("E_VALIDATION")
-                .to_owned();
-            let message = fields
-                .get("message")
-                .and_then(Value::as_str)
-                .map(|m| format!("line {line}: {m}"))
-                .unwrap_or_default();
-            coded(&code, message, fields)
-        }
-        None => error,
-    }
+    let Some(mut fields) = fields_of(&error) else {
+        return error;
+    };
+    fields.insert("line".into(), json!(line));
+    let code = fields
+        .get("code")
+        .and_then(Value::as_str)
+        .unwrap_or("E_VALIDATION")
+        .to_owned();
+    let message = fields
+        .get("message")
+        .and_then(Value::as_str)
+        .map(|m| format!("line {line}: {m}"))
+        .unwrap_or_default();
+    coded(&code, message, fields)
 }
 
 /// The same error with one more field (e.g. `index` of a bulk item).
 pub(crate) fn with_field(error: napi::Error, name: &str, value: usize) -> napi::Error {
-    let fields = error
-        .reason
-        .strip_prefix(MARKER)
-        .and_then(|json| serde_json::from_str::<Map<String, Value>>(json).ok());
-    match fields {
-        Some(mut fields) => {
-            fields.insert(name.into(), json!(value));
-            napi::Error::new(
-                napi::Status::GenericFailure,
-                format!("{MARKER}{}", Value::Object(fields)),
-            )
-        }
-        None => error,
-    }
+    let Some(mut fields) = fields_of(&error) else {
+        return error;
+    };
+    fields.insert(name.into(), json!(value));
+    napi::Error::new(
+        napi::Status::GenericFailure,
+        format!("{MARKER}{}", Value::Object(fields)),
+    )
 }
