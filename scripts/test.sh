@@ -57,11 +57,14 @@ echo "== Python stubs: mypy --strict on a typed use of the package, and stubtest
 echo "== Python dashboard example (FastAPI TestClient)"
 (cd examples/python/dashboard && "$py_venv/bin/python" -m pytest -q)
 
-echo "== Node addon: npm ci, napi build, the committed loader and types are what napi generates, node --test, tsc"
+echo "== Node addon: npm install, napi build, the committed loader and types are what napi generates, node --test, tsc"
 # A debug build: it shares the dependencies compiled above (optimised in dev builds too).
 (
   cd bindings-node
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` (which follows package-lock.json) rather than `npm ci`: npm 11 on Node 20
+  # leaves the platform packages of @napi-rs/cli's Node-22-only helpers out of the lock file,
+  # and `npm ci` then refuses the lock file as out of sync.
+  npm install --no-audit --no-fund --loglevel=error
   npx napi build --platform --js native.js --dts native.d.ts
   git diff --exit-code -- native.js native.d.ts
   npm test
