@@ -1,7 +1,5 @@
 //! `Keyring` and `FieldCipher`, for the store's keys and fields of the caller's own tables.
 
-use std::sync::{Arc, RwLock};
-
 use inventario_core::crypto::{
     self as crypto, BlindIndexLen, CryptoError, FieldContext, FieldType, FieldValue, MasterSecret,
     Normalizer,
@@ -13,7 +11,8 @@ use napi_derive::napi;
 use zeroize::Zeroizing;
 
 use crate::convert::{blocking, guarded, run};
-use crate::errors::{closed, crypto as crypto_err, to_js, validation};
+use crate::errors::{crypto as crypto_err, to_js, validation};
+use crate::handle::Slot;
 use crate::records::{
     DataKeyRotation, KeyInfo, MasterKeyRotation, ReencryptProgress, ReencryptReport,
 };
@@ -288,7 +287,7 @@ pub async fn open_keyring(
             .await
             .map_err(to_js)?;
         Ok(Keyring {
-            inner: Arc::new(RwLock::new(Some(keyring))),
+            inner: Slot::new("keyring", keyring),
             owns_pool: true,
         })
     })
@@ -298,24 +297,20 @@ pub async fn open_keyring(
 /// The keys of a store: rotation, scopes, blind indexes, and ciphers for your own tables.
 #[napi]
 pub struct Keyring {
-    inner: Arc<RwLock<Option<CoreKeyring>>>,
+    inner: Slot<CoreKeyring>,
     owns_pool: bool,
 }
 
 impl Keyring {
     pub(crate) fn borrowed(keyring: CoreKeyring) -> Self {
         Keyring {
-            inner: Arc::new(RwLock::new(Some(keyring))),
+            inner: Slot::new("keyring", keyring),
             owns_pool: false,
         }
     }
 
     fn handle(&self) -> Result<CoreKeyring> {
-        self.inner
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .ok_or_else(|| closed("keyring"))
+        self.inner.get()
     }
 }
 
@@ -444,8 +439,7 @@ impl Keyring {
     /// Closes the keyring (and its connections, when it was opened with `openKeyring`).
     #[napi]
     pub async fn close(&self) -> Result<()> {
-        let taken = self.inner.write().unwrap_or_else(|p| p.into_inner()).take();
-        if let (Some(keyring), true) = (taken, self.owns_pool) {
+        if let (Some(keyring), true) = (self.inner.take(), self.owns_pool) {
             run(async move {
                 keyring.close().await;
                 Ok(())

@@ -1,7 +1,5 @@
 //! `Inventory`: the store handle; every method returns a Promise and runs off the event loop.
 
-use std::sync::{Arc, RwLock};
-
 use chrono::{DateTime, Utc};
 use inventario_core::audit::{AppEvent, Checkpoint, DetectorConfig, EventType, Status, Target};
 use inventario_core::domain::catalog::{
@@ -22,7 +20,8 @@ use napi_derive::napi;
 
 use crate::cipher::{FieldCipher, Keyring};
 use crate::convert::{code, cost, date, money, opt_quantity, quantity, run, MoneyArg, QuantityArg};
-use crate::errors::{closed, to_js, validation};
+use crate::errors::{to_js, validation};
+use crate::handle::Slot;
 use crate::records::{
     Anomaly, AuditEvent, Customer, CustomerIdentity, DashboardSummary, ErasureReceipt,
     LedgerReport, Location, LowStock, Movement, MovementPage, Product, ProviderStats, Recorded,
@@ -195,16 +194,7 @@ fn cuit(text: &str) -> Result<Cuit> {
 }
 
 fn range(start: &str, end: &str) -> Result<DateRange> {
-    let range = DateRange {
-        start: date("start", start)?,
-        end: date("end", end)?,
-    };
-    if range.end < range.start {
-        return Err(validation(format!(
-            "the date range ends ({end}) before it starts ({start})"
-        )));
-    }
-    Ok(range)
+    DateRange::new(date("start", start)?, date("end", end)?).map_err(|e| validation(e.to_string()))
 }
 
 fn document(document_type: &str, number: &str) -> Result<IdentityDocument> {
@@ -248,7 +238,7 @@ pub async fn open(url: String, options: OpenOptions) -> Result<Inventory> {
             .await
             .map_err(to_js)?;
         Ok(Inventory {
-            inner: Arc::new(RwLock::new(Some(inner))),
+            inner: Slot::new("inventory", inner),
             owns_pool: true,
         })
     })
@@ -259,7 +249,7 @@ pub async fn open(url: String, options: OpenOptions) -> Result<Inventory> {
 /// transaction; every method returns a Promise. Call `close()` when done.
 #[napi]
 pub struct Inventory {
-    inner: Arc<RwLock<Option<CoreInventory>>>,
+    inner: Slot<CoreInventory>,
     /// Whether closing this handle closes the connections: true for the handle `open`
     /// resolved to, false for one from `actingAs`, which only lets go of its share.
     owns_pool: bool,
@@ -267,11 +257,7 @@ pub struct Inventory {
 
 impl Inventory {
     fn handle(&self) -> Result<CoreInventory> {
-        self.inner
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .ok_or_else(|| closed("inventory"))
+        self.inner.get()
     }
 
     async fn record_one(&self, request: Result<MovementRequest>) -> Result<Recorded> {
@@ -295,7 +281,7 @@ impl Inventory {
     pub fn acting_as(&self, actor: String) -> Result<Inventory> {
         let inv = self.handle()?.acting_as(&actor).map_err(to_js)?;
         Ok(Inventory {
-            inner: Arc::new(RwLock::new(Some(inv))),
+            inner: Slot::new("inventory", inv),
             owns_pool: false,
         })
     }
@@ -334,8 +320,7 @@ impl Inventory {
     /// `actingAs` made; closing one of those only closes it.
     #[napi]
     pub async fn close(&self) -> Result<()> {
-        let taken = self.inner.write().unwrap_or_else(|p| p.into_inner()).take();
-        if let (Some(inv), true) = (taken, self.owns_pool) {
+        if let (Some(inv), true) = (self.inner.take(), self.owns_pool) {
             run(async move {
                 inv.close().await;
                 Ok(())

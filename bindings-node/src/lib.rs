@@ -11,5 +11,6 @@
 mod cipher;
 mod convert;
 mod errors;
+mod handle;
 mod inventory;
 mod records;

@@ -61,13 +61,7 @@ fn cuit(py: Python<'_>, text: &str) -> PyResult<Cuit> {
 }
 
 fn date_range(py: Python<'_>, start: NaiveDate, end: NaiveDate) -> PyResult<DateRange> {
-    if end < start {
-        return Err(validation(
-            py,
-            format!("the date range ends ({end}) before it starts ({start})"),
-        ));
-    }
-    Ok(DateRange { start, end })
+    DateRange::new(start, end).map_err(|e| validation(py, e.to_string()))
 }
 
 fn identity_document(

@@ -690,3 +690,33 @@ pub struct DateRange {
     /// Last day, included.
     pub end: NaiveDate,
 }
+
+impl DateRange {
+    /// The days from `start` to `end`, both included; a range that ends before it starts is
+    /// refused.
+    ///
+    /// ```
+    /// use inventario_core::domain::DateRange;
+    /// use inventario_core::types::chrono::NaiveDate;
+    /// let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+    /// assert!(DateRange::new(day(1), day(1)).is_ok());
+    /// let err = DateRange::new(day(9), day(2)).unwrap_err();
+    /// assert_eq!(err.to_string(), "the date range ends (2026-03-02) before it starts (2026-03-09)");
+    /// ```
+    pub fn new(start: NaiveDate, end: NaiveDate) -> Result<DateRange, ReversedDateRange> {
+        if end < start {
+            return Err(ReversedDateRange { start, end });
+        }
+        Ok(DateRange { start, end })
+    }
+}
+
+/// A date range that ends before it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the date range ends ({end}) before it starts ({start})")]
+pub struct ReversedDateRange {
+    /// The first day asked for.
+    pub start: NaiveDate,
+    /// The last day asked for, earlier than `start`.
+    pub end: NaiveDate,
+}

@@ -21,7 +21,7 @@ pub mod values;
 pub use catalog::{
     Customer, CustomerIdentity, CustomerKind, DateRange, IdentityDocument, InitialStock, Location,
     NewLocation, NewProduct, NewSupplier, PriceChange, PriceKind, PriceList, PriceSource, Product,
-    ProductChanges, Reservation, ReservationStatus, Supplier, SupplierContact,
+    ProductChanges, Reservation, ReservationStatus, ReversedDateRange, Supplier, SupplierContact,
 };
 pub use error::{InUse, ProductProblem, RuleError};
 pub use ids::{
