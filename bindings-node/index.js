@@ -108,6 +108,20 @@ function wrapFunction(fn, async = false) {
   }
 }
 
+// `FieldCipher.encryptSync` and `decryptSync` (below) run once per row, take no Date and
+// return no Promise: their wrappers only map errors, so that a call costs about what the addon
+// costs. The arguments are passed on as they are (napi-rs reads four; missing ones are
+// undefined either way).
+function wrapFieldCall(fn) {
+  return function inventarioCall(value, table, column, rowKey) {
+    try {
+      return fn.call(this, value, table, column, rowKey)
+    } catch (err) {
+      throw toError(err)
+    }
+  }
+}
+
 // A constructor whose errors are mapped too (`new DataKey(1, shortKey)` throws E_VALIDATION).
 // Like a JS class, it cannot be called without `new`. A class whose instances come from a
 // function (`factory`) has no public constructor: `new Inventory()` throws E_TYPE.
@@ -187,7 +201,10 @@ for (const cls of classes) {
     if (name === 'constructor') continue
     const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, name)
     if (typeof descriptor.value === 'function') {
-      let method = wrapFunction(descriptor.value, ASYNC_METHODS[cls.name].has(name))
+      const perField = cls === native.FieldCipher && (name === 'encryptSync' || name === 'decryptSync')
+      let method = perField
+        ? wrapFieldCall(descriptor.value)
+        : wrapFunction(descriptor.value, ASYNC_METHODS[cls.name].has(name))
       if (cls === native.Keyring && name === 'reencrypt') method = wrapReencrypt(method)
       Object.defineProperty(cls.prototype, name, { ...descriptor, value: method })
     } else if (typeof descriptor.get === 'function') {

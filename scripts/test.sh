@@ -72,6 +72,10 @@ echo "== Node addon: npm install, napi build, the committed loader and types are
 echo "== Node point-of-sale example"
 node --test examples/node/pos/
 
+echo "== comparison runner, smoke run (tiny sizes, dev builds above; docs/PERFORMANCE.md has a real run)"
+python3 benches/compare.py --quick --profile dev --python "$py_venv/bin/python" --node-built \
+  --out "$(realpath -m "${CARGO_TARGET_DIR:-target}")/compare-smoke" >/dev/null
+
 echo "== quickstart runs twice (the second run adds nothing)"
 demo_dir=$(mktemp -d)
 trap 'rm -rf "$demo_dir"' EXIT

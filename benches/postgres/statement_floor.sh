@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # What a stock movement costs PostgreSQL itself, without our code: pgbench (C, libpq, prepared
-# statements) runs the same 13 statements a one-unit sale sends (see docs/SCALING.md), against
+# statements) runs the 13 statements a one-unit sale sent before D29 (see docs/SCALING.md), against
 # scratch tables of the same shape, on one connection; then a bare one-row INSERT transaction.
-# Compare its transactions/s with `movement_rate`'s "1 connection" line from the same minute.
+# Compare its transactions/s with the "1 connection" line of `cargo run --release -p
+# inventario-benches --bin movement_rate -- 3000 URL` from the same minute. A sale now sends
+# 10 statements, so the floor of today's sale is somewhat higher than this script's rate.
 #
 #   benches/postgres/statement_floor.sh [postgres://postgres@127.0.0.1:5432/test] [SECONDS]
 set -euo pipefail

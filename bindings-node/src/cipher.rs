@@ -48,6 +48,33 @@ fn field_value(value: PlainArg) -> Result<FieldValue> {
     })
 }
 
+/// A plaintext of a `Sync` call: as [`PlainArg`], with a Buffer read in place (no reference
+/// to it is kept, and its bytes are copied once, into the field value).
+pub(crate) type PlainSliceArg<'a> = Either3<String, BigInt, BufferSlice<'a>>;
+
+fn field_value_of_slice(value: PlainSliceArg<'_>) -> Result<FieldValue> {
+    Ok(match value {
+        Either3::A(text) => FieldValue::Text(text),
+        Either3::B(big) => field_value(Either3::B(big))?,
+        Either3::C(bytes) => FieldValue::Bytes(bytes.to_vec()),
+    })
+}
+
+/// A new Buffer holding a copy of `bytes`. For the few bytes of a field, a copy into memory
+/// that V8 owns costs far less than handing the `Vec` over as an external buffer (a weak
+/// handle and a finalizer per Buffer, run later by the GC).
+fn buffer_copy<'env>(env: &'env Env, bytes: &[u8]) -> Result<Unknown<'env>> {
+    Ok(BufferSlice::copy_from(env, bytes)?.to_unknown())
+}
+
+/// [`plain`] for the `Sync` calls: bytes come back in a copied Buffer ([`buffer_copy`]).
+fn plain_value<'env>(env: &'env Env, value: FieldValue) -> Result<Unknown<'env>> {
+    match value.field_type() {
+        FieldType::Bytes => buffer_copy(env, &value.into_bytes().map_err(crypto_err)?),
+        _ => plain(value)?.into_unknown(env),
+    }
+}
+
 fn plain(value: FieldValue) -> Result<Plain> {
     Ok(match value.field_type() {
         FieldType::Text => Either3::A(value.into_text().map_err(crypto_err)?),
@@ -127,40 +154,42 @@ impl FieldCipher {
     }
 
     /// Encrypts `value` for `table`.`column` of row `rowKey`; returns the envelope.
-    #[napi]
-    pub fn encrypt_sync(
+    #[napi(ts_return_type = "Buffer")]
+    pub fn encrypt_sync<'env>(
         &self,
-        #[napi(ts_arg_type = "string | bigint | Buffer")] value: PlainArg,
+        env: &'env Env,
+        #[napi(ts_arg_type = "string | bigint | Buffer")] value: PlainSliceArg<'_>,
         table: String,
         column: String,
         row_key: String,
-    ) -> Result<Buffer> {
+    ) -> Result<Unknown<'env>> {
         guarded(|| {
-            let value = field_value(value)?;
+            let value = field_value_of_slice(value)?;
             let sealed = self
                 .inner
                 .encrypt(value, &context(&table, &column, &row_key)?)
                 .map_err(crypto_err)?;
-            Ok(sealed.into())
+            buffer_copy(env, &sealed)
         })
     }
 
     /// Decrypts an envelope read from `table`.`column` of row `rowKey`. Throws `E_DECRYPT`
     /// or `E_KEY_NOT_FOUND`; never returns null or an empty value for a failure.
     #[napi(ts_return_type = "string | bigint | Buffer")]
-    pub fn decrypt_sync(
+    pub fn decrypt_sync<'env>(
         &self,
-        envelope: Buffer,
+        env: &'env Env,
+        envelope: BufferSlice<'_>,
         table: String,
         column: String,
         row_key: String,
-    ) -> Result<Plain> {
+    ) -> Result<Unknown<'env>> {
         guarded(|| {
             let value = self
                 .inner
                 .decrypt(&envelope, &context(&table, &column, &row_key)?)
                 .map_err(crypto_err)?;
-            plain(value)
+            plain_value(env, value)
         })
     }
 

@@ -443,6 +443,55 @@ backend_tests! {
     }
 }
 
+backend_tests! {
+    #[tokio::test]
+    async fn breaks_at_the_verifiers_page_boundaries_are_found() {
+        // The verifier reads SQLite in pages of 128 records (a range of `seq` each, then the
+        // records after the range wherever they are). 300 records span three pages there.
+        let s = TestStore::new().await;
+        for i in 0..300 {
+            s.inv
+                .record_audit_event(AppEvent {
+                    event_type: EventType::LoginFailed,
+                    target: Target::new("users", format!("u{i}")),
+                    status: Status::Failed,
+                    detail: json!({ "ip": "203.0.113.7", "note": "a \"quoted\" value" }),
+                })
+                .await
+                .unwrap();
+        }
+        let report = s.inv.verify_audit(None).await.unwrap();
+        assert!(report.is_intact(), "{:?}", report.problem);
+        assert_eq!((report.checked, report.to_seq), (300, 300));
+
+        // A record forged far past the head: after the last range, the records that follow it
+        // are read wherever they are.
+        tamper(
+            &s,
+            &["INSERT INTO audit_events (tenant_id, seq, event_id, at, actor, event_type, \
+                 target_table, target_key, status, key_id, detail, prev_hash, hash) \
+               SELECT tenant_id, 5000, event_id, at, actor, event_type, target_table, \
+                 target_key, status, key_id, detail, hash, hash \
+               FROM audit_events WHERE seq = 300"],
+        )
+        .await;
+        assert_eq!(first_break(&s).await.0, 301);
+        tamper(&s, &["DELETE FROM audit_events WHERE seq = 5000"]).await;
+        assert!(s.inv.verify_audit(None).await.unwrap().is_intact());
+
+        // The last record of a range: the range is not full, and every record in it checks.
+        tamper(&s, &["DELETE FROM audit_events WHERE seq = 256"]).await;
+        assert_eq!(first_break(&s).await, (256, TamperKind::Deleted));
+        // The last record of the first page: its successor is on the next page.
+        tamper(
+            &s,
+            &["UPDATE audit_events SET detail = '{}' WHERE seq = 128"],
+        )
+        .await;
+        assert_eq!(first_break(&s).await, (128, TamperKind::Modified));
+    }
+}
+
 #[tokio::test]
 async fn a_pinned_checkpoint_exposes_a_forked_history() {
     let s = ten_records().await;

@@ -22,6 +22,7 @@ pub use record::{
     AuditEvent, EventType, RecordFields, Status, Target, GENESIS_HASH, RECORD_VERSION,
 };
 pub use report::{ActorCount, AuditReport, StatusCount, TypeCount};
+pub(crate) use verify::StoredRecordRef;
 pub use verify::{ChainBreak, ChainVerifier, StoredRecord, TamperKind};
 
 pub use crate::store::{AppEvent, AuditFailure, LegalHold, PurgeReport, VerifyReport};

@@ -257,23 +257,34 @@ impl RecordFields<'_> {
     /// field in order; strings as a big-endian u32 length and their UTF-8 bytes, integers
     /// big-endian, the key id as a presence byte and a u32.
     pub fn canonical(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(
-            64 + self.tenant.len()
-                + self.actor.len()
-                + self.event_type.len()
-                + self.target_table.len()
-                + self.target_key.len()
-                + self.detail.len(),
-        );
+        let mut out = Vec::with_capacity(self.canonical_len());
+        self.write_canonical(&mut out);
+        out
+    }
+
+    /// Room for the canonical encoding: its fixed part and every string.
+    fn canonical_len(&self) -> usize {
+        64 + self.tenant.len()
+            + self.actor.len()
+            + self.event_type.len()
+            + self.target_table.len()
+            + self.target_key.len()
+            + self.detail.len()
+    }
+
+    /// Appends the canonical encoding to `out` (what [`RecordFields::canonical`] returns), so
+    /// that a caller hashing many records can reuse one buffer.
+    pub(crate) fn write_canonical(&self, out: &mut Vec<u8>) {
+        out.reserve(self.canonical_len());
         out.push(RECORD_VERSION);
-        put_str(&mut out, self.tenant);
+        put_str(out, self.tenant);
         out.extend_from_slice(&self.seq.to_be_bytes());
         out.extend_from_slice(self.event_id.as_bytes());
         out.extend_from_slice(&self.at_micros.to_be_bytes());
-        put_str(&mut out, self.actor);
-        put_str(&mut out, self.event_type);
-        put_str(&mut out, self.target_table);
-        put_str(&mut out, self.target_key);
+        put_str(out, self.actor);
+        put_str(out, self.event_type);
+        put_str(out, self.target_table);
+        put_str(out, self.target_key);
         out.push(self.status.code());
         match self.key_id {
             Some(id) => {
@@ -282,8 +293,7 @@ impl RecordFields<'_> {
             }
             None => out.extend_from_slice(&[0; 5]),
         }
-        put_str(&mut out, self.detail);
-        out
+        put_str(out, self.detail);
     }
 
     /// The record's chain MAC given its predecessor's hash.

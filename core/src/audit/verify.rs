@@ -44,6 +44,44 @@ pub struct StoredRecord {
     pub hash: Vec<u8>,
 }
 
+impl StoredRecord {
+    /// The same record, borrowed: what [`ChainVerifier`] reads.
+    pub(crate) fn borrowed(&self) -> StoredRecordRef<'_> {
+        StoredRecordRef {
+            seq: self.seq,
+            event_id: &self.event_id,
+            at_micros: self.at_micros,
+            actor: &self.actor,
+            event_type: &self.event_type,
+            target_table: &self.target_table,
+            target_key: &self.target_key,
+            status: &self.status,
+            key_id: self.key_id,
+            detail: &self.detail,
+            prev_hash: &self.prev_hash,
+            hash: &self.hash,
+        }
+    }
+}
+
+/// A [`StoredRecord`] whose fields are borrowed from wherever they were read (a page of the
+/// store's records), so that checking a record copies nothing.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StoredRecordRef<'a> {
+    pub(crate) seq: u64,
+    pub(crate) event_id: &'a [u8],
+    pub(crate) at_micros: i64,
+    pub(crate) actor: &'a str,
+    pub(crate) event_type: &'a str,
+    pub(crate) target_table: &'a str,
+    pub(crate) target_key: &'a str,
+    pub(crate) status: &'a str,
+    pub(crate) key_id: Option<i64>,
+    pub(crate) detail: &'a str,
+    pub(crate) prev_hash: &'a [u8],
+    pub(crate) hash: &'a [u8],
+}
+
 /// What was done to the log, as far as the verifier can tell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TamperKind {
@@ -93,11 +131,15 @@ pub struct ChainBreak {
 /// Checks records one after another against a keyed chain.
 #[derive(Clone)]
 pub struct ChainVerifier {
+    /// Keyed once: each record's MAC starts from a copy of this state (the key's inner and
+    /// outer blocks already hashed), so no record pays for the key schedule.
     mac: Hmac<Sha256>,
     tenant: String,
     next_seq: u64,
     prev: [u8; 32],
     checked: u64,
+    /// The MAC input of the record being checked, reused from record to record.
+    input: Vec<u8>,
 }
 
 impl std::fmt::Debug for ChainVerifier {
@@ -121,6 +163,7 @@ impl ChainVerifier {
             next_seq: after_seq.saturating_add(1),
             prev: after_hash,
             checked: 0,
+            input: Vec::new(),
         }
     }
 
@@ -143,10 +186,18 @@ impl ChainVerifier {
     /// (call [`ChainVerifier::classify`] to say how).
     #[allow(clippy::result_unit_err)]
     pub fn check(&mut self, record: &StoredRecord) -> Result<(), ()> {
+        self.check_borrowed(&record.borrowed())
+    }
+
+    /// [`ChainVerifier::check`] on a borrowed record.
+    pub(crate) fn check_borrowed(&mut self, record: &StoredRecordRef<'_>) -> Result<(), ()> {
         if record.seq != self.next_seq || record.prev_hash != self.prev {
             return Err(());
         }
-        match self.recompute(record, record.seq, &self.prev) {
+        let mut input = std::mem::take(&mut self.input);
+        let hash = self.recompute_in(&mut input, record, record.seq, &self.prev);
+        self.input = input;
+        match hash {
             Some(hash) if hash[..] == record.hash[..] => {
                 self.prev = hash;
                 self.next_seq = self.next_seq.saturating_add(1);
@@ -160,8 +211,19 @@ impl ChainVerifier {
     /// The MAC `record` would have at position `seq` after `prev`; `None` when a field is not
     /// even well formed (such a record was certainly not written by the library).
     fn recompute(&self, record: &StoredRecord, seq: u64, prev: &[u8]) -> Option<[u8; 32]> {
-        let event_id = uuid::Uuid::from_slice(&record.event_id).ok()?;
-        let status = Status::parse(&record.status)?;
+        self.recompute_in(&mut Vec::new(), &record.borrowed(), seq, prev)
+    }
+
+    /// [`ChainVerifier::recompute`], building the MAC input in `input` (cleared first).
+    fn recompute_in(
+        &self,
+        input: &mut Vec<u8>,
+        record: &StoredRecordRef<'_>,
+        seq: u64,
+        prev: &[u8],
+    ) -> Option<[u8; 32]> {
+        let event_id = uuid::Uuid::from_slice(record.event_id).ok()?;
+        let status = Status::parse(record.status)?;
         let key_id = match record.key_id {
             Some(id) => Some(u32::try_from(id).ok()?),
             None => None,
@@ -171,17 +233,20 @@ impl ChainVerifier {
             seq,
             event_id,
             at_micros: record.at_micros,
-            actor: &record.actor,
-            event_type: &record.event_type,
-            target_table: &record.target_table,
-            target_key: &record.target_key,
+            actor: record.actor,
+            event_type: record.event_type,
+            target_table: record.target_table,
+            target_key: record.target_key,
             status,
             key_id,
-            detail: &record.detail,
+            detail: record.detail,
         };
+        // prev ‖ canonical(record), handed to the MAC in one piece.
+        input.clear();
+        input.extend_from_slice(prev);
+        fields.write_canonical(input);
         let mut mac = self.mac.clone();
-        mac.update(prev);
-        mac.update(&fields.canonical());
+        mac.update(input);
         Some(mac.finalize().into_bytes().into())
     }
 

@@ -4,19 +4,22 @@
 //! so both commit or neither does. The head row (`audit_head`) is read and rewritten by every
 //! append: writers serialise on it, which keeps `seq` gapless.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::Sha256;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::codec::{instant, micros};
 use super::ledger::Tx;
 use super::{corrupt, Backend, Store, WriteLock};
+use crate::audit::StoredRecordRef;
 use crate::audit::{
     AuditError, AuditEvent, ChainBreak, ChainVerifier, Checkpoint, EventType, RecordFields, Status,
     StoredRecord, TamperKind, Target, GENESIS_HASH,
@@ -26,8 +29,14 @@ use crate::domain::{Actor, RuleError};
 use crate::error::{Error, Result};
 use crate::metrics::{AuditEventLabel, AuditStatusLabel};
 
-/// Records read per query while verifying.
-const VERIFY_PAGE: i64 = 20_000;
+/// Records read per query while verifying, on SQLite. A page is one JSON text of some 450 bytes
+/// a record. Each page costs a round trip to the connection's thread, but small pages' buffers
+/// are reused by the allocator: from about 256 records on, SQLite's and the driver's copies of
+/// each page land on freshly mapped memory (4 to 7 times the page faults of 128-record pages,
+/// for the same CPU time at best).
+const VERIFY_PAGE_SQLITE: i64 = 128;
+/// The same on PostgreSQL, where a page is a round trip over the network.
+const VERIFY_PAGE_POSTGRES: i64 = 2_048;
 /// Largest `detail` accepted from an application event, in bytes of JSON.
 const MAX_APP_DETAIL: usize = 16 * 1024;
 
@@ -66,6 +75,34 @@ impl Entry {
         self.status = Status::Failed;
         self
     }
+}
+
+/// The chain head as read under its lock: the last record's `seq` and hash.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ChainHead {
+    seq: u64,
+    hash: [u8; 32],
+}
+
+/// The chain head and the ids drawn by [`Store::claim_ids`].
+pub(crate) struct Claim {
+    /// The drawn ids, ascending.
+    pub(crate) ids: Vec<i64>,
+    /// The chain head (`None` before the first record).
+    pub(crate) head: Option<ChainHead>,
+}
+
+/// The head in a row of `seq` and `hash`; `None` for PostgreSQL's placeholder (seq 0), which
+/// stands for an empty chain.
+fn chain_head(row: &AnyRow) -> Result<Option<ChainHead>> {
+    let seq: i64 = row.try_get("seq")?;
+    if seq <= 0 {
+        return Ok(None);
+    }
+    Ok(Some(ChainHead {
+        seq: u64::try_from(seq).map_err(|_| corrupt("negative audit seq"))?,
+        hash: hash32(row.try_get("hash")?)?,
+    }))
 }
 
 /// An event an application records in the chain itself (a failed login, an export).
@@ -180,17 +217,24 @@ impl Store {
         actor: &Actor,
         entry: Entry,
     ) -> Result<u64> {
+        let head = self.lock_audit_head(tx).await?;
+        self.append_audit_after(tx, head, actor, entry).await
+    }
+
+    /// Appends `entry` after `head`, the chain head as read under the lock earlier in this same
+    /// transaction (by [`Store::lock_audit_head`] or [`Store::claim_ids`]), with nothing
+    /// appended in between; returns its `seq`.
+    async fn append_audit_after(
+        &self,
+        tx: &mut Tx,
+        head: Option<ChainHead>,
+        actor: &Actor,
+        entry: Entry,
+    ) -> Result<u64> {
         let started = Instant::now();
         let key = self.audit_key()?;
-        let head = self.lock_audit_head(tx).await?;
         let (seq, prev) = match head {
-            Some(row) => {
-                let seq: i64 = row.try_get("seq")?;
-                (
-                    u64::try_from(seq).unwrap_or(0) + 1,
-                    hash32(row.try_get("hash")?)?,
-                )
-            }
+            Some(head) => (head.seq + 1, head.hash),
             None => (1, GENESIS_HASH),
         };
         let event_id = Uuid::now_v7();
@@ -211,14 +255,17 @@ impl Store {
         };
         let hash = fields.chain_hash(key.expose(), &prev);
         let seq_i64 = i64::try_from(seq).map_err(|_| corrupt("audit seq exhausted"))?;
-        // PostgreSQL writes the record and moves the head in one statement (one round trip):
-        // the head row exists, since `lock_audit_head` made sure of it. SQLite has no
-        // data-modifying WITH, and no round trip to save.
+        // The record and the moved head go in one round trip. PostgreSQL does it in one
+        // statement (the head row exists, since `lock_audit_head` made sure of it); SQLite has no
+        // data-modifying WITH, so there it is two statements sent together, which its driver
+        // runs one after the other in one call.
         let insert = match self.backend() {
             Backend::Sqlite => {
                 "INSERT INTO audit_events (tenant_id, seq, event_id, at, actor, event_type, \
                    target_table, target_key, status, key_id, detail, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13); \
+                 INSERT INTO audit_head (tenant_id, seq, hash) VALUES ($1, $2, $13) \
+                 ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
             }
             Backend::Postgres => {
                 "WITH record AS (INSERT INTO audit_events (tenant_id, seq, event_id, at, actor, \
@@ -243,17 +290,6 @@ impl Store {
             .bind(&hash[..])
             .execute(&mut **tx)
             .await?;
-        if self.backend() == Backend::Sqlite {
-            sqlx::query(
-                "INSERT INTO audit_head (tenant_id, seq, hash) VALUES ($1, $2, $3) \
-                 ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-            )
-            .bind(self.tenant())
-            .bind(seq_i64)
-            .bind(&hash[..])
-            .execute(&mut **tx)
-            .await?;
-        }
         let metrics = self.metrics();
         metrics.audit_event(
             AuditEventLabel::from_name(entry.event_type.as_str()),
@@ -270,7 +306,7 @@ impl Store {
     /// every other appender. On PostgreSQL the head row is locked `FOR UPDATE`; a tenant's first
     /// append creates it (as the placeholder seq 0, replaced before commit) so that there is
     /// always a row to lock, and concurrent first appends wait on its key instead of racing.
-    async fn lock_audit_head(&self, tx: &mut Tx) -> Result<Option<AnyRow>> {
+    async fn lock_audit_head(&self, tx: &mut Tx) -> Result<Option<ChainHead>> {
         let select = match self.backend() {
             Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE tenant_id = $1",
             Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE tenant_id = $1 FOR UPDATE",
@@ -280,7 +316,11 @@ impl Store {
             .fetch_optional(&mut **tx)
             .await?;
         if head.is_some() || self.backend() == Backend::Sqlite {
-            return Ok(head);
+            return head
+                .as_ref()
+                .map(chain_head)
+                .transpose()
+                .map(Option::flatten);
         }
         sqlx::query(
             "INSERT INTO audit_head (tenant_id, seq, hash) VALUES ($1, 0, $2) \
@@ -294,8 +334,7 @@ impl Store {
             .bind(self.tenant())
             .fetch_one(&mut **tx)
             .await?;
-        let seq: i64 = head.try_get("seq")?;
-        Ok((seq > 0).then_some(head))
+        chain_head(&head)
     }
 
     /// Makes the rest of `tx` run one transaction at a time, so that the ids it draws from now
@@ -309,6 +348,94 @@ impl Store {
             self.lock_audit_head(tx).await?;
         }
         Ok(())
+    }
+
+    /// [`Store::order_commits`] and [`Store::next_ids`] in one round trip: locks the chain head,
+    /// then draws the ids of the next `n` rows of `table` (ascending), and returns both. The
+    /// head is what [`Store::commit_audited_after`] appends after, as long as nothing else is
+    /// appended in this transaction in between.
+    pub(crate) async fn claim_ids(
+        &self,
+        tx: &mut Tx,
+        table: &'static str,
+        n: usize,
+    ) -> Result<Claim> {
+        let count = i64::try_from(n).map_err(|_| corrupt("too many rows in one call"))?;
+        match self.backend() {
+            Backend::Sqlite => {
+                // The write lock is already ours: the head and `MAX(id)` cannot move. The
+                // subquery is exactly `SELECT MAX(id) FROM t`, which SQLite answers from the end
+                // of the rowid tree (see `next_id`).
+                let sql = format!(
+                    "SELECT (SELECT MAX(id) FROM {table}) AS max_id, h.seq, h.hash \
+                     FROM (SELECT 1) LEFT JOIN audit_head h ON h.tenant_id = $1"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(self.tenant())
+                    .fetch_one(&mut **tx)
+                    .await?;
+                let max: Option<i64> = row.try_get("max_id")?;
+                let first = max.map_or(Ok(1), |m| {
+                    m.checked_add(1)
+                        .ok_or_else(|| corrupt(format!("{table} ids exhausted")))
+                })?;
+                let ids = (0..count)
+                    .map(|i| {
+                        first
+                            .checked_add(i)
+                            .ok_or_else(|| corrupt(format!("{table} ids exhausted")))
+                    })
+                    .collect::<Result<_>>()?;
+                let head = match row.try_get::<Option<i64>, _>("seq")? {
+                    Some(_) => chain_head(&row)?,
+                    None => None,
+                };
+                Ok(Claim { ids, head })
+            }
+            Backend::Postgres => {
+                // The head row is locked in a CTE of its own, and the ids are drawn in the
+                // outer projection, which needs a locked head row: every id is drawn after the
+                // lock is held, as with `order_commits` followed by `next_ids`.
+                let rows = sqlx::query(
+                    "WITH h AS MATERIALIZED (SELECT seq, hash FROM audit_head \
+                       WHERE tenant_id = $1 FOR UPDATE) \
+                     SELECT h.seq, h.hash, nextval(pg_get_serial_sequence($2, 'id')) AS id \
+                     FROM h, generate_series(1, $3)",
+                )
+                .bind(self.tenant())
+                .bind(table)
+                .bind(count)
+                .fetch_all(&mut **tx)
+                .await?;
+                let Some(first) = rows.first() else {
+                    // No head row yet (a tenant's first append), or nothing to draw.
+                    let head = self.lock_audit_head(tx).await?;
+                    let ids = self.next_ids(tx, table, n).await?;
+                    return Ok(Claim { ids, head });
+                };
+                let head = chain_head(first)?;
+                let mut ids = rows
+                    .iter()
+                    .map(|row| row.try_get::<i64, _>("id"))
+                    .collect::<std::result::Result<Vec<i64>, _>>()?;
+                ids.sort_unstable();
+                Ok(Claim { ids, head })
+            }
+        }
+    }
+
+    /// [`Store::commit_audited`] with the chain head already read under the lock in `tx` (by
+    /// [`Store::claim_ids`]), nothing having been appended since.
+    pub(crate) async fn commit_audited_after(
+        &self,
+        mut tx: Tx,
+        head: Option<ChainHead>,
+        actor: &Actor,
+        entry: Entry,
+    ) -> Result<u64> {
+        let seq = self.append_audit_after(&mut tx, head, actor, entry).await?;
+        tx.commit().await?;
+        Ok(seq)
     }
 
     /// Appends `entry` and commits `tx`: the change and its record land together or not at all.
@@ -540,33 +667,47 @@ impl Store {
         let mut verifier = ChainVerifier::new(key.expose(), self.tenant(), start_seq, start_hash);
         let mut purge_records: Vec<(u64, Value)> = Vec::new();
         let mut problem = None;
-        let mut after = start_seq;
-        'pages: loop {
-            let page = self.stored_records(after, VERIFY_PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            for (i, record) in page.iter().enumerate() {
-                if verifier.check(record).is_ok() {
-                    if record.event_type == EventType::RetentionPurge.as_str() {
-                        purge_records.push((
-                            record.seq,
-                            serde_json::from_str(&record.detail).unwrap_or(Value::Null),
-                        ));
+        // One connection for every page: a page costs a round trip to it, not a pool checkout.
+        let mut conn = self.pool().acquire().await?;
+        let page_size = match self.backend() {
+            Backend::Sqlite => VERIFY_PAGE_SQLITE,
+            Backend::Postgres => VERIFY_PAGE_POSTGRES,
+        };
+        let mut query = PageQuery::Range { after: start_seq };
+        let mut page = self.record_page(&mut conn, query, page_size).await?;
+        loop {
+            // The next page is read while this one is checked: on SQLite the driver's worker
+            // thread builds it, on PostgreSQL the server does. `biased` polls the read first, so
+            // it is under way before the check (which never yields) starts.
+            let next_query = query.next(&page, page_size);
+            let (next, checked) = tokio::join!(
+                biased;
+                async {
+                    match next_query {
+                        Some(next) => self
+                            .record_page(&mut conn, next, page_size)
+                            .await
+                            .map(Some),
+                        None => Ok(None),
                     }
-                    continue;
-                }
-                let next = match page.get(i + 1) {
-                    Some(next) => Some(next.clone()),
-                    None => self.stored_records(record.seq, 1).await?.pop(),
+                },
+                async { check_page(&mut verifier, &page.json, &mut purge_records) },
+            );
+            if let Some((broken, next_in_page)) = checked? {
+                let next = match next_in_page {
+                    Some(next) => Some(next),
+                    None => self.stored_records(&mut conn, broken.seq, 1).await?.pop(),
                 };
-                let predecessor_exists = self.audit_hash_exists(&record.prev_hash).await?;
-                let exists = |h: &[u8]| predecessor_exists && h == record.prev_hash.as_slice();
+                let predecessor_exists =
+                    self.audit_hash_exists(&mut conn, &broken.prev_hash).await?;
+                let exists = |h: &[u8]| predecessor_exists && h == broken.prev_hash.as_slice();
                 problem =
-                    Some(verifier.classify(record, next.as_ref(), &exists, head.map(|h| h.0)));
-                break 'pages;
-            }
-            if page.len() < VERIFY_PAGE as usize {
+                    Some(verifier.classify(&broken, next.as_ref(), &exists, head.map(|h| h.0)));
                 break;
+            }
+            match (next?, next_query) {
+                (Some(next), Some(next_query)) => (page, query) = (next, next_query),
+                _ => break,
             }
         }
         if problem.is_none() {
@@ -631,45 +772,85 @@ impl Store {
         Ok(Ok((cp.seq, cp.hash)))
     }
 
-    /// Up to `limit` records after `after_seq`, for the verifier. The database hands the page
-    /// over as one JSON array (one row instead of `limit`): the driver's cost per row is several times
-    /// the cost of checking a record, so this is what makes verification fast.
-    async fn stored_records(&self, after_seq: u64, limit: i64) -> Result<Vec<StoredRecord>> {
-        let sql = match self.backend() {
-            Backend::Sqlite => {
-                "SELECT json_group_array(json_array(seq, hex(event_id), at, actor, event_type, \
-                   target_table, target_key, status, key_id, detail, hex(prev_hash), hex(hash))) \
-                 FROM (SELECT * FROM audit_events WHERE tenant_id = $1 AND seq > $2 \
-                   ORDER BY seq LIMIT $3)"
-            }
-            Backend::Postgres => {
-                "SELECT CAST(json_agg(json_build_array(seq, encode(event_id, 'hex'), at, actor, \
+    /// A page of records for the verifier: one JSON array of [`PageRow`]s (one row instead of
+    /// one per record: the driver's cost per row is several times the cost of checking a
+    /// record), with how many records it holds and the last one's `seq`.
+    async fn record_page(
+        &self,
+        conn: &mut AnyConnection,
+        query: PageQuery,
+        limit: i64,
+    ) -> Result<RecordPage> {
+        // A range of `seq` is read straight off the primary key; `ORDER BY … LIMIT` needs a
+        // subquery, which SQLite runs as a coroutine that copies every column on its way out
+        // (a third more of its time, for the same page).
+        let (columns, alias) = match self.backend() {
+            Backend::Sqlite => (
+                "json_group_array(json_array(seq, hex(event_id), at, actor, event_type, \
+                   target_table, target_key, status, key_id, detail, hex(prev_hash), hex(hash)))",
+                "",
+            ),
+            Backend::Postgres => (
+                "CAST(json_agg(json_build_array(seq, encode(event_id, 'hex'), at, actor, \
                    event_type, target_table, target_key, status, key_id, detail, \
-                   encode(prev_hash, 'hex'), encode(hash, 'hex')) ORDER BY seq) AS TEXT) \
-                 FROM (SELECT * FROM audit_events WHERE tenant_id = $1 AND seq > $2 \
-                   ORDER BY seq LIMIT $3) AS page"
-            }
+                   encode(prev_hash, 'hex'), encode(hash, 'hex')) ORDER BY seq) AS TEXT)",
+                " AS page",
+            ),
         };
-        let page: Option<String> = sqlx::query_scalar(sql)
+        let (sql, bound) = match query {
+            PageQuery::Range { after } => (
+                format!(
+                    "SELECT {columns}, count(*), max(seq) FROM audit_events \
+                     WHERE tenant_id = $1 AND seq > $2 AND seq <= $3"
+                ),
+                i64::try_from(after)
+                    .unwrap_or(i64::MAX)
+                    .saturating_add(limit),
+            ),
+            PageQuery::Next { .. } => (
+                format!(
+                    "SELECT {columns}, count(*), max(seq) FROM (SELECT * FROM audit_events \
+                     WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3){alias}"
+                ),
+                limit,
+            ),
+        };
+        let (json, count, last_seq): (Option<String>, i64, Option<i64>) = sqlx::query_as(&sql)
             .bind(self.tenant())
-            .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
-            .bind(limit)
-            .fetch_one(self.pool())
+            .bind(i64::try_from(query.after()).unwrap_or(i64::MAX))
+            .bind(bound)
+            .fetch_one(&mut *conn)
             .await?;
-        let rows: Vec<PageRow> = serde_json::from_str(page.as_deref().unwrap_or("[]"))
-            .map_err(|_| corrupt("an audit record has a column of the wrong type"))?;
-        let mut records: Vec<StoredRecord> = rows.into_iter().map(PageRow::into_record).collect();
-        records.sort_by_key(|r| r.seq);
-        Ok(records)
+        Ok(RecordPage {
+            json: json.unwrap_or_else(|| "[]".to_owned()),
+            count,
+            last_seq: last_seq.map(|seq| u64::try_from(seq).unwrap_or(0)),
+        })
     }
 
-    async fn audit_hash_exists(&self, hash: &[u8]) -> Result<bool> {
+    /// Up to `limit` records after `after_seq`, in `seq` order (what a page holds, owned).
+    async fn stored_records(
+        &self,
+        conn: &mut AnyConnection,
+        after_seq: u64,
+        limit: i64,
+    ) -> Result<Vec<StoredRecord>> {
+        let page = self
+            .record_page(conn, PageQuery::Next { after: after_seq }, limit)
+            .await?;
+        Ok(page_rows(&page.json)?
+            .iter()
+            .map(PageRow::to_record)
+            .collect())
+    }
+
+    async fn audit_hash_exists(&self, conn: &mut AnyConnection, hash: &[u8]) -> Result<bool> {
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT seq FROM audit_events WHERE tenant_id = $1 AND hash = $2 LIMIT 1",
         )
         .bind(self.tenant())
         .bind(hash)
-        .fetch_optional(self.pool())
+        .fetch_optional(conn)
         .await?;
         Ok(found.is_some())
     }
@@ -950,45 +1131,194 @@ fn hash32(bytes: Vec<u8>) -> Result<[u8; 32]> {
         .map_err(|_| corrupt("an audit hash is not 32 bytes"))
 }
 
-/// One record as [`Store::stored_records`] receives it: blobs in hex.
-type PageRow = (
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    String,
-    String,
-    String,
-);
-
-trait IntoRecord {
-    fn into_record(self) -> StoredRecord;
+/// Which records a page of the verifier holds. Reading every record in `seq` order, whatever
+/// was done to them, takes both: ranges for speed, and the records that follow a range
+/// wherever they are, so that nothing past a gap is missed.
+#[derive(Clone, Copy, Debug)]
+enum PageQuery {
+    /// The records whose `seq` is in `after + 1 ..= after + limit`: what an intact chain has
+    /// next.
+    Range { after: u64 },
+    /// The first `limit` records after `after`.
+    Next { after: u64 },
 }
 
-impl IntoRecord for PageRow {
-    fn into_record(self) -> StoredRecord {
-        let unhex = |s: &str| hex::decode(s).unwrap_or_default();
-        StoredRecord {
-            seq: u64::try_from(self.0).unwrap_or(0),
-            event_id: unhex(&self.1),
-            at_micros: self.2,
-            actor: self.3,
-            event_type: self.4,
-            target_table: self.5,
-            target_key: self.6,
-            status: self.7,
-            key_id: self.8,
-            detail: self.9,
-            prev_hash: unhex(&self.10),
-            hash: unhex(&self.11),
+impl PageQuery {
+    fn after(self) -> u64 {
+        match self {
+            PageQuery::Range { after } | PageQuery::Next { after } => after,
+        }
+    }
+
+    /// What to read after `page`, the page this query read (`None`: the chain ends there).
+    /// A full range holds every `seq` in it, so the next range follows on. A range that is not
+    /// full ends the chain or has a gap: the next records, wherever they are, come next. Those
+    /// not filling a page end the chain.
+    fn next(self, page: &RecordPage, limit: i64) -> Option<PageQuery> {
+        let full = page.count >= limit;
+        match (self, page.last_seq) {
+            (_, Some(last)) if full => Some(PageQuery::Range { after: last }),
+            (PageQuery::Range { after }, last) => Some(PageQuery::Next {
+                after: last.unwrap_or(after),
+            }),
+            (PageQuery::Next { .. }, _) => None,
         }
     }
 }
+
+/// A page of records as [`Store::record_page`] reads it.
+struct RecordPage {
+    /// The JSON array of [`PageRow`]s.
+    json: String,
+    /// How many records it holds.
+    count: i64,
+    /// The last record's `seq` (`None` for an empty page).
+    last_seq: Option<u64>,
+}
+
+/// One record of a page, borrowed from the page's JSON text: a JSON array of the columns in
+/// [`RECORD_COLUMNS`] order, blobs in hex. Only strings with escapes (the detail) are copied.
+#[derive(Deserialize)]
+struct PageRow<'a> {
+    seq: i64,
+    #[serde(borrow)]
+    event_id: Cow<'a, str>,
+    at: i64,
+    #[serde(borrow)]
+    actor: Cow<'a, str>,
+    #[serde(borrow)]
+    event_type: Cow<'a, str>,
+    #[serde(borrow)]
+    target_table: Cow<'a, str>,
+    #[serde(borrow)]
+    target_key: Cow<'a, str>,
+    #[serde(borrow)]
+    status: Cow<'a, str>,
+    key_id: Option<i64>,
+    #[serde(borrow)]
+    detail: Cow<'a, str>,
+    #[serde(borrow)]
+    prev_hash: Cow<'a, str>,
+    #[serde(borrow)]
+    hash: Cow<'a, str>,
+}
+
+impl PageRow<'_> {
+    /// The record as the verifier reads it, its three blobs decoded into `blobs`. A blob that
+    /// is not hex of at most 32 bytes reads as empty, which checks exactly as the full value
+    /// would: no intact event id, `prev_hash` or hash is longer.
+    fn borrowed<'s>(&'s self, blobs: &'s mut [[u8; 32]; 3]) -> StoredRecordRef<'s> {
+        let [event_id, prev_hash, hash] = blobs;
+        StoredRecordRef {
+            seq: u64::try_from(self.seq).unwrap_or(0),
+            event_id: unhex_into(&self.event_id, event_id),
+            at_micros: self.at,
+            actor: &self.actor,
+            event_type: &self.event_type,
+            target_table: &self.target_table,
+            target_key: &self.target_key,
+            status: &self.status,
+            key_id: self.key_id,
+            detail: &self.detail,
+            prev_hash: unhex_into(&self.prev_hash, prev_hash),
+            hash: unhex_into(&self.hash, hash),
+        }
+    }
+
+    /// The record, owned (for the verdict on a record that broke the chain).
+    fn to_record(&self) -> StoredRecord {
+        let unhex = |s: &str| hex::decode(s).unwrap_or_default();
+        StoredRecord {
+            seq: u64::try_from(self.seq).unwrap_or(0),
+            event_id: unhex(&self.event_id),
+            at_micros: self.at,
+            actor: self.actor.clone().into_owned(),
+            event_type: self.event_type.clone().into_owned(),
+            target_table: self.target_table.clone().into_owned(),
+            target_key: self.target_key.clone().into_owned(),
+            status: self.status.clone().into_owned(),
+            key_id: self.key_id,
+            detail: self.detail.clone().into_owned(),
+            prev_hash: unhex(&self.prev_hash),
+            hash: unhex(&self.hash),
+        }
+    }
+}
+
+/// The rows of a page's JSON text, in `seq` order.
+fn page_rows(json: &str) -> Result<Vec<PageRow<'_>>> {
+    let mut rows: Vec<PageRow<'_>> = serde_json::from_str(json)
+        .map_err(|_| corrupt("an audit record has a column of the wrong type"))?;
+    rows.sort_by_key(|r| r.seq);
+    Ok(rows)
+}
+
+/// Checks a page's records in order. Returns the first that breaks the chain, with the record
+/// stored after it when the page holds that one.
+fn check_page(
+    verifier: &mut ChainVerifier,
+    json: &str,
+    purges: &mut Vec<(u64, Value)>,
+) -> Result<Option<(StoredRecord, Option<StoredRecord>)>> {
+    let rows = page_rows(json)?;
+    let purge = EventType::RetentionPurge.as_str();
+    let mut blobs = [[0; 32]; 3];
+    for (i, row) in rows.iter().enumerate() {
+        let record = row.borrowed(&mut blobs);
+        if verifier.check_borrowed(&record).is_ok() {
+            if record.event_type == purge {
+                purges.push((
+                    record.seq,
+                    serde_json::from_str(record.detail).unwrap_or(Value::Null),
+                ));
+            }
+            continue;
+        }
+        return Ok(Some((
+            row.to_record(),
+            rows.get(i + 1).map(PageRow::to_record),
+        )));
+    }
+    Ok(None)
+}
+
+/// Decodes hex of at most 32 bytes into `out`; anything else reads as empty.
+fn unhex_into<'o>(hex: &str, out: &'o mut [u8; 32]) -> &'o [u8] {
+    let hex = hex.as_bytes();
+    if hex.len() % 2 != 0 || hex.len() > 2 * out.len() {
+        return &[];
+    }
+    // A table and no branches: the digits of a hash are random, so a branch per digit (digit
+    // or letter?) is mispredicted half the time.
+    let mut invalid = 0;
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        let high = HEX_DIGITS[usize::from(pair[0])];
+        let low = HEX_DIGITS[usize::from(pair[1])];
+        invalid |= high | low;
+        *byte = (high << 4) | low;
+    }
+    if invalid & 0x80 != 0 {
+        return &[];
+    }
+    &out[..hex.len() / 2]
+}
+
+/// The value of each hex digit, either case; `0xff` for every other byte.
+const HEX_DIGITS: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[(b'0' + i) as usize] = i;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[(b'a' + i) as usize] = 10 + i;
+        table[(b'A' + i) as usize] = 10 + i;
+        i += 1;
+    }
+    table
+};
 
 /// Reads a row of [`RECORD_COLUMNS`] by position (the verifier reads every record; looking
 /// columns up by name costs more than the MAC).

@@ -6,6 +6,7 @@
 //! before committing. Any refusal rolls everything back.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use serde_json::json;
@@ -13,10 +14,11 @@ use serde_json::json;
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
+use super::audit::ChainHead;
 use super::catalog::price_value;
 use super::codec::{self, corrupt, micros};
 use super::fields::{MOVEMENT_UNIT_COST, PRICE_HISTORY_COST, PRODUCT_AVERAGE_COST};
-use super::{Entry, Store, WriteLock};
+use super::{Backend, Entry, Store, WriteLock};
 use crate::audit::EventType;
 use crate::domain::book::{Balance, HeldStock, LineError, LocationPolicy, ProductStock, StockBook};
 use crate::domain::catalog::{PriceKind, PriceSource};
@@ -169,16 +171,20 @@ impl Store {
     ) -> Result<Vec<Recorded>> {
         let products: Vec<ProductId> = requests.iter().map(|r| r.command.product()).collect();
         let mut tx = self.write_locking(WriteLock::Products(&products)).await?;
-        let recorded = self
-            .record_in(&mut tx, requests, default_actor, Utc::now())
+        let (recorded, head) = self
+            .record_claiming(&mut tx, requests, default_actor, Utc::now())
             .await?;
-        match movements_entry(&recorded) {
-            Some(entry) => {
+        match (movements_entry(&recorded), head) {
+            (Some(entry), Some(head)) => {
+                let actor = batch_actor(requests, default_actor);
+                self.commit_audited_after(tx, head, actor, entry).await?;
+            }
+            (Some(entry), None) => {
                 let actor = batch_actor(requests, default_actor);
                 self.commit_audited(tx, actor, entry).await?;
             }
             // Every line replayed an earlier call: nothing changed, nothing to record.
-            None => tx.commit().await?,
+            (None, _) => tx.commit().await?,
         }
         Ok(recorded)
     }
@@ -191,6 +197,22 @@ impl Store {
         default_actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<Recorded>> {
+        Ok(self
+            .record_claiming(tx, requests, default_actor, now)
+            .await?
+            .0)
+    }
+
+    /// [`Store::record_in`], also returning the chain head it read under the lock when it
+    /// wrote anything (`Some(None)` for an empty chain; `None` when it wrote nothing): the
+    /// caller's audit record can then be appended after it without reading it again.
+    async fn record_claiming(
+        &self,
+        tx: &mut Tx,
+        requests: &[MovementRequest],
+        default_actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<Recorded>, Option<Option<ChainHead>>)> {
         for (line, request) in requests.iter().enumerate() {
             request
                 .validate()
@@ -208,43 +230,79 @@ impl Store {
             .apply_all(commands.iter().copied())
             .map_err(|LineError { line, error }| Error::from(error).at_line(fresh[line]))?;
 
-        if !fresh.is_empty() {
-            self.order_commits(tx).await?;
-        }
         let rows: usize = drafts.iter().map(Vec::len).sum();
-        let mut ids = self
-            .next_ids(tx, "stock_movements", rows)
-            .await?
-            .into_iter();
-        let mut out: Vec<Option<Recorded>> = vec![None; requests.len()];
-        let mut costs = CostHistory::default();
-        for (&line, drafts) in fresh.iter().zip(drafts) {
+        // Locks the chain head (ordering commits, see `order_commits`) and draws the ids, in
+        // one round trip.
+        let (mut ids, head) = if fresh.is_empty() {
+            (Vec::new().into_iter(), None)
+        } else {
+            let claim = self.claim_ids(tx, "stock_movements", rows).await?;
+            (claim.ids.into_iter(), Some(claim.head))
+        };
+        // Every ledger row first, in as few statements as the driver allows; then what refers
+        // to them (price history rows name their movement), in the same order as before.
+        let metas: Vec<RowMeta<'_>> = fresh
+            .iter()
+            .map(|&line| {
+                let request = &requests[line];
+                RowMeta {
+                    actor: request.actor.as_ref().unwrap_or(default_actor),
+                    reference: request.reference.as_deref(),
+                    lot: request.lot.as_deref(),
+                    expiry: request.expiry.map(|d| d.to_string()),
+                    idempotency_key: request.idempotency_key.as_deref(),
+                    occurred_at: request.occurred_at.unwrap_or(now),
+                    recorded_at: now,
+                }
+            })
+            .collect();
+        let mut lines: Vec<Vec<Movement>> = Vec::with_capacity(fresh.len());
+        // What each row stores besides its movement: the negative-stock flag and the sealed cost.
+        let mut stored: Vec<(bool, Vec<u8>)> = Vec::with_capacity(rows);
+        for ((&line, drafts), meta) in fresh.iter().zip(drafts).zip(&metas) {
             let request = &requests[line];
-            let meta = RowMeta {
-                actor: request.actor.as_ref().unwrap_or(default_actor),
-                reference: request.reference.as_deref(),
-                lot: request.lot.as_deref(),
-                expiry: request.expiry.map(|d| d.to_string()),
-                idempotency_key: request.idempotency_key.as_deref(),
-                occurred_at: request.occurred_at.unwrap_or(now),
-                recorded_at: now,
-            };
             let mut movements: Vec<Movement> = Vec::with_capacity(drafts.len());
             for draft in drafts {
                 let linked = match draft.kind {
                     MovementKind::TransferIn => movements.last().map(|m| m.id),
                     _ => None,
                 };
-                let reason = request.reason.clone();
-                let movement = self
-                    .insert_movement(tx, &draft, &meta, reason, linked, next(&mut ids)?)
-                    .await?;
-                if draft.kind == MovementKind::Receipt {
+                let id = next(&mut ids)?;
+                let sealed = MOVEMENT_UNIT_COST.seal_cost(self.keys(), id, draft.unit_cost)?;
+                stored.push((draft.negative_allowed, sealed));
+                movements.push(movement_of(
+                    &draft,
+                    meta,
+                    request.reason.clone(),
+                    linked,
+                    id,
+                )?);
+            }
+            lines.push(movements);
+        }
+        let new_rows: Vec<NewRow<'_>> = lines
+            .iter()
+            .zip(&metas)
+            .flat_map(|(movements, meta)| movements.iter().map(move |m| (m, meta)))
+            .zip(&stored)
+            .map(|((movement, meta), (negative_allowed, sealed))| NewRow {
+                movement,
+                negative_allowed: *negative_allowed,
+                expiry: meta.expiry.as_deref(),
+                unit_cost: sealed,
+            })
+            .collect();
+        self.insert_movements(tx, &new_rows).await?;
+        let mut out: Vec<Option<Recorded>> = vec![None; requests.len()];
+        let mut costs = CostHistory::default();
+        for ((&line, movements), meta) in fresh.iter().zip(lines).zip(&metas) {
+            let request = &requests[line];
+            for movement in &movements {
+                if movement.kind == MovementKind::Receipt {
                     costs
-                        .record(self, tx, &movement, PriceSource::Receipt, meta.actor)
+                        .record(self, tx, movement, PriceSource::Receipt, meta.actor)
                         .await?;
                 }
-                movements.push(movement);
             }
             if let Some(key) = &request.idempotency_key {
                 self.save_key(tx, key, &request.fingerprint(), &movements, now)
@@ -280,9 +338,11 @@ impl Store {
                 }
             }
         }
-        out.into_iter()
+        let recorded = out
+            .into_iter()
             .map(|r| r.ok_or_else(|| corrupt("a batch line was left unrecorded")))
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok((recorded, head))
     }
 
     /// Decides, for every line, whether it is new, a replay, or a conflict.
@@ -343,16 +403,16 @@ impl Store {
         let products: BTreeSet<ProductId> = commands.iter().map(|c| c.product()).collect();
         let locations: BTreeSet<LocationId> = commands.iter().flat_map(|c| c.locations()).collect();
         let mut book = StockBook::default();
-        for &location in &locations {
-            if let Some(policy) = self.location_policy(tx, location).await? {
-                book.add_location(location, policy);
-            }
-        }
-        for &product in &products {
+        for (i, &product) in products.iter().enumerate() {
+            // The first product comes with the locations' policies, in one statement.
+            let reserved = if i == 0 {
+                self.load_product_and_locations(tx, &mut book, product, &locations)
+                    .await?
+            } else {
+                self.load_product(tx, &mut book, product).await?
+            };
             // Expired reservations are released first; only products holding some need it.
-            if self.load_product(tx, &mut book, product).await?
-                && self.expire_reservations(tx, product, now).await? > 0
-            {
+            if reserved && self.expire_reservations(tx, product, now).await? > 0 {
                 self.load_product(tx, &mut book, product).await?;
             }
         }
@@ -432,38 +492,56 @@ impl Store {
         .bind(product.0)
         .fetch_all(&mut **tx)
         .await?;
-        let Some(first) = rows.first() else {
-            return Ok(false);
-        };
-        let unit: String = first.try_get("unit")?;
-        book.add_product(
-            product,
-            ProductStock {
-                unit: unit
-                    .parse::<UnitOfMeasure>()
-                    .map_err(|_| corrupt("unknown unit of measure"))?,
-                active: codec::flag(first, "active")?,
-                average_cost: PRODUCT_AVERAGE_COST.open_cost(
-                    self.keys(),
-                    product.0,
-                    first.try_get("average_cost")?,
-                )?,
-            },
-        );
-        let mut any_reserved = false;
-        for row in &rows {
-            let Some(location) = row.try_get::<Option<i64>, _>("location_id")? else {
-                continue;
-            };
-            let balance = Balance {
-                on_hand: Quantity::from_milli(row.try_get("on_hand_milli")?),
-                reserved: Quantity::from_milli(row.try_get("reserved_milli")?),
-                last_seq: row.try_get("last_seq")?,
-            };
-            any_reserved |= balance.reserved.is_positive();
-            book.set_balance(product, LocationId(location), balance);
+        add_product_rows(self, book, product, &rows)
+    }
+
+    /// [`Store::load_product`], and the policies of `locations` added to the book, in one
+    /// statement: the location rows are the ones without a unit (every product has one).
+    async fn load_product_and_locations(
+        &self,
+        tx: &mut Tx,
+        book: &mut StockBook,
+        product: ProductId,
+        locations: &BTreeSet<LocationId>,
+    ) -> Result<bool> {
+        if locations.is_empty() {
+            return self.load_product(tx, book, product).await;
         }
-        Ok(any_reserved)
+        let list: Vec<String> = (0..locations.len())
+            .map(|i| format!("${}", i + 3))
+            .collect();
+        let sql = format!(
+            "SELECT id AS location_id, negative_stock_allowed, NULL AS unit, NULL AS active, \
+               NULL AS average_cost, NULL AS on_hand_milli, NULL AS reserved_milli, \
+               NULL AS last_seq \
+             FROM locations WHERE tenant_id = $1 AND id IN ({}) \
+             UNION ALL \
+             SELECT b.location_id, NULL, p.unit, p.active, p.average_cost, b.on_hand_milli, \
+               b.reserved_milli, b.last_seq \
+             FROM products p LEFT JOIN stock_balances b \
+               ON b.tenant_id = p.tenant_id AND b.product_id = p.id \
+             WHERE p.tenant_id = $1 AND p.id = $2",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(self.tenant()).bind(product.0);
+        for location in locations {
+            query = query.bind(location.0);
+        }
+        let rows = query.fetch_all(&mut **tx).await?;
+        let mut product_rows = Vec::with_capacity(rows.len());
+        for row in rows {
+            if row.try_get::<Option<String>, _>("unit")?.is_some() {
+                product_rows.push(row);
+                continue;
+            }
+            book.add_location(
+                LocationId(row.try_get("location_id")?),
+                LocationPolicy {
+                    negative_stock_allowed: codec::flag(&row, "negative_stock_allowed")?,
+                },
+            );
+        }
+        add_product_rows(self, book, product, &product_rows)
     }
 
     async fn active_reservation(
@@ -535,65 +613,61 @@ impl Store {
         linked: Option<MovementId>,
         id: i64,
     ) -> Result<Movement> {
-        let (tipo, subtipo) = draft.kind.legacy();
         let unit_cost = MOVEMENT_UNIT_COST.seal_cost(self.keys(), id, draft.unit_cost)?;
-        sqlx::query(
-            "INSERT INTO stock_movements (id, tenant_id, product_id, location_id, seq, kind, tipo, \
-               subtipo, quantity_milli, delta_milli, before_milli, after_milli, negative_allowed, \
-               unit_cost, reference, lot, expiry, actor, reason, loss_reason, \
-               idempotency_key, linked_movement_id, occurred_at, recorded_at) \
-             VALUES ($24, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-               $17, $18, $19, $20, $21, $22, $23)",
-        )
-        .bind(self.tenant())
-        .bind(draft.product.0)
-        .bind(draft.location.0)
-        .bind(draft.seq)
-        .bind(draft.kind.code())
-        .bind(tipo)
-        .bind(subtipo)
-        .bind(draft.quantity.milli())
-        .bind(draft.delta.milli())
-        .bind(draft.before.milli())
-        .bind(draft.after.milli())
-        .bind(draft.negative_allowed)
-        .bind(unit_cost)
-        .bind(meta.reference)
-        .bind(meta.lot)
-        .bind(meta.expiry.as_deref())
-        .bind(meta.actor.as_str())
-        .bind(reason.as_deref())
-        .bind(draft.loss_reason.map(LossReason::code))
-        .bind(meta.idempotency_key)
-        .bind(linked.map(|m| m.0))
-        .bind(micros(meta.occurred_at))
-        .bind(micros(meta.recorded_at))
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-        Ok(Movement {
-            id: MovementId(id),
-            product: draft.product,
-            location: draft.location,
-            kind: draft.kind,
-            quantity: draft.quantity,
-            delta: draft.delta,
-            before: draft.before,
-            after: draft.after,
-            unit_cost: draft.unit_cost,
-            value: draft.value,
-            seq: draft.seq,
-            reference: meta.reference.map(str::to_owned),
-            lot: meta.lot.map(str::to_owned),
-            expiry: draft_expiry(meta)?,
-            actor: meta.actor.as_str().to_owned(),
-            reason,
-            loss_reason: draft.loss_reason,
-            idempotency_key: meta.idempotency_key.map(str::to_owned),
-            linked_movement: linked,
-            occurred_at: truncate(meta.occurred_at)?,
-            recorded_at: truncate(meta.recorded_at)?,
-        })
+        let movement = movement_of(draft, meta, reason, linked, id)?;
+        let row = NewRow {
+            movement: &movement,
+            negative_allowed: draft.negative_allowed,
+            expiry: meta.expiry.as_deref(),
+            unit_cost: &unit_cost,
+        };
+        self.insert_movements(tx, std::slice::from_ref(&row))
+            .await?;
+        Ok(movement)
+    }
+
+    /// Appends ledger rows, in their order, with one multi-row `INSERT` per up to
+    /// [`INSERT_CHUNK`] rows (a statement is a round trip, and on SQLite a hop to the
+    /// connection's thread).
+    async fn insert_movements(&self, tx: &mut Tx, rows: &[NewRow<'_>]) -> Result<()> {
+        let mut rest = rows;
+        while !rest.is_empty() {
+            let (chunk, tail) = rest.split_at(chunk_len(rest.len()));
+            rest = tail;
+            let sql = movement_insert_sql(self.backend(), chunk.len());
+            let mut query = sqlx::query(sql);
+            for row in chunk {
+                let m = row.movement;
+                let (tipo, subtipo) = m.kind.legacy();
+                query = query
+                    .bind(m.id.0)
+                    .bind(self.tenant())
+                    .bind(m.product.0)
+                    .bind(m.location.0)
+                    .bind(m.seq)
+                    .bind(m.kind.code())
+                    .bind(tipo)
+                    .bind(subtipo)
+                    .bind(m.quantity.milli())
+                    .bind(m.delta.milli())
+                    .bind(m.before.milli())
+                    .bind(m.after.milli())
+                    .bind(row.negative_allowed)
+                    .bind(row.unit_cost)
+                    .bind(m.reference.as_deref())
+                    .bind(m.lot.as_deref())
+                    .bind(row.expiry)
+                    .bind(m.actor.as_str())
+                    .bind(m.reason.as_deref())
+                    .bind(m.loss_reason.map(LossReason::code))
+                    .bind(m.idempotency_key.as_deref())
+                    .bind(m.linked_movement.map(|l| l.0))
+                    .bind(micros(m.occurred_at))
+                    .bind(micros(m.recorded_at));
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
     }
 
     /// Writes the balances and average costs that differ between `before` and `after`.
@@ -854,4 +928,148 @@ fn draft_expiry(meta: &RowMeta<'_>) -> Result<Option<chrono::NaiveDate>> {
 /// The instant as stored: microsecond precision.
 fn truncate(at: DateTime<Utc>) -> Result<DateTime<Utc>> {
     codec::instant(micros(at))
+}
+
+/// A ledger row to insert: its movement and what the row stores besides it.
+struct NewRow<'a> {
+    movement: &'a Movement,
+    negative_allowed: bool,
+    /// The expiry date as the request gave it.
+    expiry: Option<&'a str>,
+    /// The sealed unit cost.
+    unit_cost: &'a [u8],
+}
+
+/// The most rows one `INSERT` into `stock_movements` carries: 24 parameters each, well under
+/// SQLite's 32,766 and PostgreSQL's 65,535.
+const INSERT_CHUNK: usize = 256;
+
+/// How many of `remaining` rows the next `INSERT` takes: [`INSERT_CHUNK`], or the largest power
+/// of two that fits, so that only a few statement shapes exist (each is prepared once per
+/// connection and cached).
+fn chunk_len(remaining: usize) -> usize {
+    if remaining >= INSERT_CHUNK {
+        INSERT_CHUNK
+    } else {
+        1 << remaining.ilog2()
+    }
+}
+
+/// The `INSERT` of `rows` ledger rows (a power of two up to [`INSERT_CHUNK`]), 24 parameters
+/// per row in the order of the column list. SQLite gets anonymous `?` parameters: its driver
+/// looks every named parameter up by walking the statement's list of names, which is quadratic
+/// in a statement of thousands of them.
+fn movement_insert_sql(backend: Backend, rows: usize) -> &'static str {
+    static SQLITE: OnceLock<Vec<String>> = OnceLock::new();
+    static POSTGRES: OnceLock<Vec<String>> = OnceLock::new();
+    let cache = match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    };
+    let all = cache.get_or_init(|| {
+        (0..=INSERT_CHUNK.ilog2())
+            .map(|power| {
+                let mut sql = String::from(
+                    "INSERT INTO stock_movements (id, tenant_id, product_id, location_id, seq, kind, \
+                       tipo, subtipo, quantity_milli, delta_milli, before_milli, after_milli, \
+                       negative_allowed, unit_cost, reference, lot, expiry, actor, reason, \
+                       loss_reason, idempotency_key, linked_movement_id, occurred_at, recorded_at) \
+                     VALUES ",
+                );
+                let mut parameter = 0;
+                for row in 0..(1usize << power) {
+                    sql.push_str(if row == 0 { "(" } else { ", (" });
+                    for column in 0..24 {
+                        if column > 0 {
+                            sql.push_str(", ");
+                        }
+                        parameter += 1;
+                        match backend {
+                            Backend::Sqlite => sql.push('?'),
+                            Backend::Postgres => sql.push_str(&format!("${parameter}")),
+                        }
+                    }
+                    sql.push(')');
+                }
+                sql
+            })
+            .collect()
+    });
+    &all[rows.ilog2() as usize]
+}
+
+/// The movement a draft becomes as row `id`.
+fn movement_of(
+    draft: &MovementDraft,
+    meta: &RowMeta<'_>,
+    reason: Option<String>,
+    linked: Option<MovementId>,
+    id: i64,
+) -> Result<Movement> {
+    Ok(Movement {
+        id: MovementId(id),
+        product: draft.product,
+        location: draft.location,
+        kind: draft.kind,
+        quantity: draft.quantity,
+        delta: draft.delta,
+        before: draft.before,
+        after: draft.after,
+        unit_cost: draft.unit_cost,
+        value: draft.value,
+        seq: draft.seq,
+        reference: meta.reference.map(str::to_owned),
+        lot: meta.lot.map(str::to_owned),
+        expiry: draft_expiry(meta)?,
+        actor: meta.actor.as_str().to_owned(),
+        reason,
+        loss_reason: draft.loss_reason,
+        idempotency_key: meta.idempotency_key.map(str::to_owned),
+        linked_movement: linked,
+        occurred_at: truncate(meta.occurred_at)?,
+        recorded_at: truncate(meta.recorded_at)?,
+    })
+}
+
+/// Adds a product and its balances, as `load_product` selects them, to the book (nothing when
+/// there are no rows: the product does not exist). Returns whether any balance holds reserved
+/// stock.
+fn add_product_rows(
+    store: &Store,
+    book: &mut StockBook,
+    product: ProductId,
+    rows: &[sqlx::any::AnyRow],
+) -> Result<bool> {
+    let Some(first) = rows.first() else {
+        return Ok(false);
+    };
+    let unit: String = first.try_get("unit")?;
+    book.add_product(
+        product,
+        ProductStock {
+            unit: unit
+                .parse::<UnitOfMeasure>()
+                .map_err(|_| corrupt("unknown unit of measure"))?,
+            active: codec::flag(first, "active")?,
+            average_cost: PRODUCT_AVERAGE_COST.open_cost(
+                store.keys(),
+                product.0,
+                first.try_get("average_cost")?,
+            )?,
+        },
+    );
+    let mut any_reserved = false;
+    for row in rows {
+        let Some(location) = row.try_get::<Option<i64>, _>("location_id")? else {
+            continue;
+        };
+        let balance = Balance {
+            on_hand: Quantity::from_milli(row.try_get("on_hand_milli")?),
+            reserved: Quantity::from_milli(row.try_get("reserved_milli")?),
+            last_seq: row.try_get("last_seq")?,
+        };
+        any_reserved |= balance.reserved.is_positive();
+        book.set_balance(product, LocationId(location), balance);
+    }
+    Ok(any_reserved)
 }

@@ -327,6 +327,11 @@ async fn sqlite_pool(url: &str, max_connections: u32) -> Result<AnyPool> {
     } else {
         AnyPoolOptions::new().max_connections(max_connections.max(1))
     };
+    // No ping before each acquire: a SQLite connection is a thread of this process with a file
+    // open, there is no peer to have gone away, and the ping is a hop to that thread on every
+    // transaction. A connection whose thread died fails its next statement with the driver's
+    // error, as it would after a successful ping.
+    let options = options.test_before_acquire(false);
     // Each connection's settings (sqlx's `Any` driver has no typed SQLite options). A file
     // database is switched to WAL, a property of the file; memory databases have no WAL.
     let wal = if in_memory {
