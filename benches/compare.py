@@ -223,14 +223,7 @@ def render(halves: dict, args: argparse.Namespace, pg: str | None) -> str:
 
 
 def machine(halves: dict, args: argparse.Namespace, pg: str | None) -> list[str]:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpuinfo("model name") or "unknown CPU"
     flags = cpu_flags()
     memory = ""
     try:
@@ -255,18 +248,26 @@ def machine(halves: dict, args: argparse.Namespace, pg: str | None) -> list[str]
     return lines
 
 
-def cpu_flags() -> str:
+def cpuinfo(field: str) -> str | None:
+    """The first value of `field` in /proc/cpuinfo, if there is one."""
     try:
-        text = Path("/proc/cpuinfo").read_text()
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
     except OSError:
+        return None
+    for line in lines:
+        if line.split(":", 1)[0].strip() == field:
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def cpu_flags() -> str:
+    """The CPU features the ciphers and hashes use, present or not."""
+    flags = cpuinfo("flags")
+    if flags is None:
         return "flags unknown"
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
+    present = set(flags.split())
     wanted = [("aes", "AES-NI"), ("pclmulqdq", "CLMUL"), ("sha_ni", "SHA-NI"), ("avx2", "AVX2")]
-    return " ".join(name if flag in flags else f"no {name}" for flag, name in wanted)
+    return " ".join(name if flag in present else f"no {name}" for flag, name in wanted)
 
 
 def duration(seconds: float) -> str:
