@@ -415,11 +415,19 @@ backend_tests! {
             .unwrap();
         other.rollback().await.unwrap();
         batch.await.unwrap().expect("the rerun succeeds");
+        // At least one retry, counted. Under load there can be more: after the abort, the
+        // rerun (1 to 3 ms later) may lock product 1 again before the other session, woken by
+        // the abort, is granted it; the two then deadlock again, and that one is retried and
+        // counted too. The batch still succeeds exactly once (the balances below).
         let text = inv.metrics_text().unwrap();
-        assert!(
-            text.contains(r#"inventario_store_tx_retries_total{backend="postgres"} 1"#),
-            "{text}"
-        );
+        let retries: u64 = text
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix(r#"inventario_store_tx_retries_total{backend="postgres"} "#)
+            })
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no PostgreSQL retry counter in:\n{text}"));
+        assert!((1..=8).contains(&retries), "{retries} retries:\n{text}");
         assert_eq!(on_hand(&inv, p1.id, shop.id).await, q("9"));
         assert_eq!(on_hand(&inv, p2.id, shop.id).await, q("9"));
         assert_consistent(&inv, None).await;
