@@ -8,6 +8,7 @@
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
 use super::record::{RecordFields, Status};
 
@@ -198,7 +199,8 @@ impl ChainVerifier {
         let hash = self.recompute_in(&mut input, record, record.seq, &self.prev);
         self.input = input;
         match hash {
-            Some(hash) if hash[..] == record.hash[..] => {
+            // In constant time, as every MAC comparison: the stored hash is attacker-controlled.
+            Some(hash) if bool::from(hash[..].ct_eq(&record.hash[..])) => {
                 self.prev = hash;
                 self.next_seq = self.next_seq.saturating_add(1);
                 self.checked += 1;
@@ -253,7 +255,7 @@ impl ChainVerifier {
     /// Whether `record` is genuine at position `seq`, given its own stored predecessor.
     fn genuine_at(&self, record: &StoredRecord, seq: u64) -> bool {
         self.recompute(record, seq, &record.prev_hash)
-            .is_some_and(|h| h[..] == record.hash[..])
+            .is_some_and(|h| bool::from(h[..].ct_eq(&record.hash[..])))
     }
 
     /// Says what broke the chain at `broken`, the record [`ChainVerifier::check`] refused.
