@@ -200,7 +200,7 @@ impl ChainVerifier {
         self.input = input;
         match hash {
             // In constant time, as every MAC comparison: the stored hash is attacker-controlled.
-            Some(hash) if bool::from(hash[..].ct_eq(&record.hash[..])) => {
+            Some(hash) if bool::from(hash[..].ct_eq(record.hash)) => {
                 self.prev = hash;
                 self.next_seq = self.next_seq.saturating_add(1);
                 self.checked += 1;
