@@ -156,6 +156,12 @@ test('E_DECRYPT: a field opened in another context; a store reopened with anothe
     tampered[tampered.length - 1] ^= 1
     assert.throws(() => cipher.decryptSync(tampered, 'clientes', 'cuit', '42'), coded('E_DECRYPT', { kind: 'AuthenticationFailed' }))
     assert.throws(() => cipher.decryptSync(envelope.subarray(0, 20), 'clientes', 'cuit', '42'), coded('E_DECRYPT', { kind: 'Malformed' }))
+    // The per-field calls read their Buffers in place: other types are E_TYPE, and a view into
+    // a larger buffer opens like the Buffer it shows.
+    assert.throws(() => cipher.decryptSync(envelope.toString('hex'), 'clientes', 'cuit', '42'), coded('E_TYPE'))
+    assert.throws(() => cipher.encryptSync(42, 'clientes', 'cuit', '42'), coded('E_TYPE'))
+    const framed = Buffer.concat([Buffer.from([1, 2, 3]), envelope, Buffer.from([4])])
+    assert.equal(cipher.decryptSync(framed.subarray(3, 3 + envelope.length), 'clientes', 'cuit', '42'), '20-12345678-6')
     await assert.rejects(
       cipher.decryptMany([
         { envelope, table: 'clientes', column: 'cuit', rowKey: '42' },
