@@ -154,7 +154,7 @@ const ASYNC_METHODS = {
     'providerStats', 'stockBySupplier', 'weeklySales', 'verifyLedger', 'createCustomer',
     'customer', 'customerIdentity', 'findCustomersByEmail', 'findCustomersByDocument',
     'eraseSubject', 'verifyAudit', 'auditCheckpoint', 'auditEvents', 'auditReport',
-    'recordAuditEvent', 'detectAnomalies',
+    'recordAuditEvent', 'detectAnomalies', 'importLegacy',
   ]),
   Keyring: new Set([
     'addBlindIndex', 'createScope', 'rotateMasterKey', 'rotateDataKey', 'reencrypt',

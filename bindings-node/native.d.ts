@@ -191,6 +191,12 @@ export declare class Inventory {
   /** Crypto-shreds a customer or supplier (`kind`): destroys their key and blind indexes. */
   eraseSubject(kind: string, id: number): Promise<ErasureReceipt>
   /**
+   * Imports a database of the legacy Python system (docs/IMPORT.md) in one transaction and
+   * resolves to its report. A malformed legacy row rejects with `E_VALIDATION`, naming the
+   * row; nothing is then written.
+   */
+  importLegacy(path: string, options?: LegacyImportOptions | undefined | null): Promise<LegacyImportReport>
+  /**
    * Recomputes the audit chain; with `since` (a checkpoint's text), also proves the chain
    * still contains it.
    */
@@ -404,6 +410,61 @@ export interface LedgerReport {
   balancesChecked: number
   movementsChecked: number
   discrepancies: number
+}
+
+/** Something a legacy import reports about one legacy row. */
+export interface LegacyFinding {
+  table: string
+  id: number
+  /**
+   * `duplicate_sku`, `negative_stock`, `balance_reconciled`, `sign_mismatch`, …
+   * (docs/IMPORT.md).
+   */
+  kind: string
+  message: string
+}
+
+/** How many records of each kind a legacy import wrote (or found already imported). */
+export interface LegacyImportCounts {
+  suppliers: number
+  products: number
+  customers: number
+  /** Ledger movements, counting opening balances and reconciliations. */
+  movements: number
+}
+
+/** Options of `importLegacy`. */
+export interface LegacyImportOptions {
+  /** The code of the location that receives the stock (default `LOCAL`, created if missing). */
+  location?: string
+  /** Report what would be imported and write nothing. */
+  dryRun?: boolean
+}
+
+/** What `importLegacy` did. */
+export interface LegacyImportReport {
+  /** `mini-market` or `stock-service`. */
+  layout: string
+  source: string
+  dryRun: boolean
+  location: string
+  imported: LegacyImportCounts
+  alreadyImported: LegacyImportCounts
+  roundings: Array<LegacyRounding>
+  findings: Array<LegacyFinding>
+  /** The `seq` of the import's last audit record (none for a dry run or nothing new). */
+  auditSeq?: number
+}
+
+/** A legacy float that was rounded to the centavo. */
+export interface LegacyRounding {
+  table: string
+  id: number
+  column: string
+  /** The float's digits as stored. */
+  legacy: string
+  /** The exact value imported. */
+  imported: string
 }
 
 /** A place that holds stock. */

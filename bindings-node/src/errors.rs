@@ -103,7 +103,9 @@ pub(crate) fn to_js(error: Error) -> napi::Error {
                 extra.insert("key".into(), json!(key));
                 "E_IDEMPOTENCY_CONFLICT"
             }
-            Error::Command(_) | Error::Pricing(_) | Error::Order(_) => "E_VALIDATION",
+            Error::Command(_) | Error::Pricing(_) | Error::Order(_) | Error::Import(_) => {
+                "E_VALIDATION"
+            }
             Error::Audit(_) | Error::AuditUnavailable { .. } => "E_AUDIT",
             Error::Store(_) => "E_STORE",
             _ => "E_INTERNAL",

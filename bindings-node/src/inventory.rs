@@ -1015,6 +1015,33 @@ impl Inventory {
         .await
     }
 
+    // --- legacy import -------------------------------------------------------------------
+
+    /// Imports a database of the legacy Python system (docs/IMPORT.md) in one transaction and
+    /// resolves to its report. A malformed legacy row rejects with `E_VALIDATION`, naming the
+    /// row; nothing is then written.
+    #[napi]
+    pub async fn import_legacy(
+        &self,
+        path: String,
+        options: Option<LegacyImportOptions>,
+    ) -> Result<crate::records::LegacyImportReport> {
+        let inv = self.handle()?;
+        let options = options.unwrap_or_default();
+        let mut import = inventario_core::import::ImportOptions::default()
+            .dry_run(options.dry_run.unwrap_or(false));
+        if let Some(location) = options.location.as_deref() {
+            import = import.location(location);
+        }
+        run(async move {
+            inv.import_legacy(std::path::Path::new(&path), &import)
+                .await
+                .map(Into::into)
+                .map_err(to_js)
+        })
+        .await
+    }
+
     // --- audit ---------------------------------------------------------------------------
 
     /// Recomputes the audit chain; with `since` (a checkpoint's text), also proves the chain
@@ -1202,4 +1229,14 @@ fn core_contact(c: SupplierContact) -> Result<CoreContact> {
         email: c.email,
         address: c.address,
     })
+}
+
+/// Options of `importLegacy`.
+#[napi(object)]
+#[derive(Default)]
+pub struct LegacyImportOptions {
+    /// The code of the location that receives the stock (default `LOCAL`, created if missing).
+    pub location: Option<String>,
+    /// Report what would be imported and write nothing.
+    pub dry_run: Option<bool>,
 }

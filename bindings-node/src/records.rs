@@ -707,3 +707,102 @@ impl From<CoreAnomaly> for Anomaly {
         }
     }
 }
+
+/// How many records of each kind a legacy import wrote (or found already imported).
+#[napi(object)]
+pub struct LegacyImportCounts {
+    pub suppliers: u32,
+    pub products: u32,
+    pub customers: u32,
+    /// Ledger movements, counting opening balances and reconciliations.
+    pub movements: u32,
+}
+
+impl From<inventario_core::import::ImportCounts> for LegacyImportCounts {
+    fn from(c: inventario_core::import::ImportCounts) -> Self {
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        LegacyImportCounts {
+            suppliers: n(c.suppliers),
+            products: n(c.products),
+            customers: n(c.customers),
+            movements: n(c.movements),
+        }
+    }
+}
+
+/// A legacy float that was rounded to the centavo.
+#[napi(object)]
+pub struct LegacyRounding {
+    pub table: String,
+    pub id: i64,
+    pub column: String,
+    /// The float's digits as stored.
+    pub legacy: String,
+    /// The exact value imported.
+    pub imported: String,
+}
+
+/// Something a legacy import reports about one legacy row.
+#[napi(object)]
+pub struct LegacyFinding {
+    pub table: String,
+    pub id: i64,
+    /// `duplicate_sku`, `negative_stock`, `balance_reconciled`, `sign_mismatch`, …
+    /// (docs/IMPORT.md).
+    pub kind: String,
+    pub message: String,
+}
+
+/// What `importLegacy` did.
+#[napi(object)]
+pub struct LegacyImportReport {
+    /// `mini-market` or `stock-service`.
+    pub layout: String,
+    pub source: String,
+    pub dry_run: bool,
+    pub location: String,
+    pub imported: LegacyImportCounts,
+    pub already_imported: LegacyImportCounts,
+    pub roundings: Vec<LegacyRounding>,
+    pub findings: Vec<LegacyFinding>,
+    /// The `seq` of the import's last audit record (none for a dry run or nothing new).
+    pub audit_seq: Option<i64>,
+}
+
+impl From<inventario_core::import::ImportReport> for LegacyImportReport {
+    fn from(r: inventario_core::import::ImportReport) -> Self {
+        LegacyImportReport {
+            layout: r.layout.as_str().to_owned(),
+            source: r.source,
+            dry_run: r.dry_run,
+            location: r.location,
+            imported: r.imported.into(),
+            already_imported: r.already_imported.into(),
+            roundings: r
+                .roundings
+                .into_iter()
+                .map(|x| LegacyRounding {
+                    table: x.table,
+                    id: x.id,
+                    column: x.column,
+                    legacy: x.legacy,
+                    imported: x.imported,
+                })
+                .collect(),
+            findings: r
+                .findings
+                .into_iter()
+                .map(|f| LegacyFinding {
+                    table: f.table,
+                    id: f.id,
+                    kind: serde_json::to_value(f.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    message: f.message,
+                })
+                .collect(),
+            audit_seq: r.audit_seq.and_then(|s| i64::try_from(s).ok()),
+        }
+    }
+}

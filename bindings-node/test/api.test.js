@@ -494,6 +494,45 @@ test('openKeyring on the same file, after close()', async () => {
   await reopened.close()
 })
 
+test('importLegacy: a legacy stock-service file, then the same file again', async () => {
+  // The legacy file is written with Python's sqlite3 (Node 20 has no SQLite of its own).
+  const legacy = path.join(dir, 'legacy.db')
+  const script = `
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+conn.executescript("""
+CREATE TABLE productos (id INTEGER PRIMARY KEY, codigo TEXT, nombre TEXT, stock_actual INTEGER,
+  precio_compra REAL, precio_venta REAL);
+CREATE TABLE movimientos_stock (id INTEGER PRIMARY KEY, producto_id INTEGER,
+  tipo_movimiento TEXT, cantidad INTEGER, timestamp TEXT);
+INSERT INTO productos VALUES (1, 'yerba-1kg', 'Yerba 1 kg', 4, 2100, 3199.995);
+INSERT INTO movimientos_stock VALUES (1, 1, 'salida', -2, '2024-03-02 11:00:00');
+INSERT INTO movimientos_stock VALUES (2, 7, 'entrada', 1, '2024-03-02 12:00:00');
+""")
+conn.commit()
+`
+  require('node:child_process').execFileSync('python3', ['-c', script, legacy])
+  const inv = await lib.open(`sqlite://${path.join(dir, 'importado.db')}?mode=rwc`, { actor: 'migracion', masterKey: MASTER_KEY })
+  const report = await inv.importLegacy(legacy, { location: 'deposito' })
+  assert.equal(report.layout, 'stock-service')
+  assert.equal(report.location, 'DEPOSITO')
+  assert.equal(report.dryRun, false)
+  assert.deepEqual(report.imported, { suppliers: 0, products: 1, customers: 0, movements: 2 })
+  assert.deepEqual(report.roundings, [
+    { table: 'productos', id: 1, column: 'precio_venta', legacy: '3199.995', imported: '3200.00' },
+  ])
+  assert.deepEqual(report.findings.map((f) => [f.table, f.id, f.kind]), [['movimientos_stock', 2, 'unmatched_product']])
+  assert.equal(typeof report.auditSeq, 'number')
+  const yerba = await inv.productBySku('YERBA-1KG')
+  assert.equal((await inv.stock(yerba.id))[0].onHand, '4')
+  const again = await inv.importLegacy(legacy)
+  assert.equal(again.imported.products, 0)
+  assert.equal(again.alreadyImported.movements, 1)
+  assert.equal(again.auditSeq, undefined)
+  await assert.rejects(inv.importLegacy(path.join(dir, 'nope.db')), (err) => err.code === 'E_VALIDATION' && /not a file/.test(err.message))
+  await inv.close()
+})
+
 test('raw keys and envelope helpers', () => {
   const key = lib.DataKey(7, Buffer.alloc(32, 0xab))
   assert.ok(key instanceof inventario.DataKey)

@@ -203,6 +203,10 @@ fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
                 attrs.kind = Some("Order".into());
                 &classes.validation
             }
+            Error::Import(_) => {
+                attrs.kind = Some("Import".into());
+                &classes.validation
+            }
             Error::Audit(_) | Error::AuditUnavailable { .. } => &classes.audit,
             Error::Store(_) => &classes.store,
             _ => &classes.base,

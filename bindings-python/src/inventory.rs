@@ -10,6 +10,7 @@ use inventario_core::domain::orders::{LineReceipt, OrderStatus};
 use inventario_core::domain::values::{Barcode, Cuit, Dni, Sku, UnitOfMeasure};
 use inventario_core::domain::DateRange;
 use inventario_core::domain::OrderLineId;
+use inventario_core::import::ImportOptions;
 use inventario_core::metrics::Metrics;
 use inventario_core::{
     CustomerId, Error, HistoryFilter, Inventory, LocationId, MovementId, MovementKind, NewCustomer,
@@ -1184,6 +1185,26 @@ impl PyInventory {
             py,
             wait(py, async move { inv.erase_subject(kind, id).await })?,
         )
+    }
+
+    // --- legacy import -------------------------------------------------------------------
+
+    /// Imports a database of the legacy Python system (docs/IMPORT.md) in one transaction;
+    /// returns the report (counts, roundings, findings) as a dict. Raises `ValidationError`
+    /// (`kind` "Import") naming the first malformed legacy row; nothing is then written.
+    #[pyo3(signature = (path, *, location = "LOCAL", dry_run = false))]
+    fn import_legacy<'py>(
+        &self,
+        py: Python<'py>,
+        path: std::path::PathBuf,
+        location: &str,
+        dry_run: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let inv = self.handle(py)?;
+        let options = ImportOptions::default().location(location).dry_run(dry_run);
+        let report = wait(py, async move { inv.import_legacy(&path, &options).await })?;
+        py.import("json")?
+            .call_method1("loads", (report.to_json(),))
     }
 
     // --- audit ---------------------------------------------------------------------------

@@ -76,6 +76,10 @@ pub enum Error {
     /// application event.
     #[error(transparent)]
     Audit(#[from] AuditError),
+    /// A legacy import stopped (a malformed row, a file of no known layout); nothing was
+    /// written.
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
     /// The audit record of a decrypt could not be written, so the plaintext was withheld
     /// (fail-closed; see `OpenOptions::audit_fail_open`).
     #[error("the audit record could not be written, so nothing was returned: {source}")]
@@ -131,6 +135,14 @@ impl Error {
     pub(crate) fn without_line(self) -> Error {
         match self {
             Error::Batch { line: 0, source } => *source,
+            other => other,
+        }
+    }
+
+    /// The error of a batch's failing line, whichever line it was.
+    pub(crate) fn into_line_source(self) -> Error {
+        match self {
+            Error::Batch { source, .. } => *source,
             other => other,
         }
     }

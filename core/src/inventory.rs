@@ -479,6 +479,35 @@ impl Inventory {
         self.audit_failure(result).await
     }
 
+    // --- legacy import -------------------------------------------------------------------
+
+    /// Imports a database of the legacy Python system (either SQLite layout; docs/IMPORT.md):
+    /// suppliers, products, customers and stock movements, with personal data encrypted on the
+    /// way in and float money converted to exact centavos, every rounding reported.
+    ///
+    /// Everything is read and converted before anything is written; the writes are one
+    /// transaction with its audit records (a `LEGACY_IMPORT` summary last). Running it again imports only legacy
+    /// rows that were not imported before.
+    ///
+    /// # Errors
+    /// [`crate::import::ImportError::MalformedRow`] (inside [`Error::Import`]) names the
+    /// first legacy row that cannot be converted; [`crate::import::ImportError::UnknownLayout`]
+    /// for a file of neither layout; store errors. In every case nothing was written.
+    pub async fn import_legacy(
+        &self,
+        legacy_file: &std::path::Path,
+        options: &crate::import::ImportOptions,
+    ) -> Result<crate::import::ImportReport> {
+        crate::import::import(
+            &self.store,
+            &self.keyring(),
+            legacy_file,
+            options,
+            &self.actor,
+        )
+        .await
+    }
+
     // --- catalogue -----------------------------------------------------------------------
 
     /// Creates a location; its code must be new in the tenant.

@@ -40,6 +40,7 @@ pub mod audit;
 pub mod crypto;
 pub mod domain;
 mod error;
+pub mod import;
 /// Crates whose types appear in this API (`occurred_at` instants, time zones, exact thresholds),
 /// re-exported so that callers use the same versions.
 pub mod types {

@@ -5,6 +5,7 @@ taken; `float` is refused with `TypeError`.
 """
 
 import datetime
+import os
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from types import TracebackType
@@ -1023,6 +1024,15 @@ class Inventory:
     def erase_subject(
         self, kind: Literal["customer", "supplier"], id: int
     ) -> ErasureReceipt: ...
+
+    # legacy import
+    def import_legacy(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        location: str = "LOCAL",
+        dry_run: bool = False,
+    ) -> dict[str, Any]: ...
 
     # audit
     def verify_audit(self, since: Optional[str] = None) -> VerifyReport: ...

@@ -34,11 +34,24 @@ impl Store {
     ) -> Result<Location> {
         let location = location.validate()?;
         let mut tx = self.write().await?;
+        let created = self.insert_location(&mut tx, location).await?;
+        let entry = Entry::new(EventType::LocationChange, "locations", created.id.0)
+            .detail(json!({ "action": "create", "code": created.code }));
+        self.commit_audited(tx, actor, entry).await?;
+        Ok(created)
+    }
+
+    /// Inserts a validated location in the caller's transaction.
+    pub(crate) async fn insert_location(
+        &self,
+        tx: &mut Tx,
+        location: NewLocation,
+    ) -> Result<Location> {
         let taken: Option<i64> =
             sqlx::query_scalar("SELECT id FROM locations WHERE tenant_id = $1 AND code = $2")
                 .bind(self.tenant())
                 .bind(&location.code)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         if taken.is_some() {
             return Err(RuleError::DuplicateLocationCode(location.code).into());
@@ -53,11 +66,8 @@ impl Store {
         .bind(location.negative_stock_allowed)
         .bind(location.capacity.map(Quantity::milli))
         .bind(micros(Utc::now()))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
-        let entry = Entry::new(EventType::LocationChange, "locations", id)
-            .detail(json!({ "action": "create", "code": location.code }));
-        self.commit_audited(tx, actor, entry).await?;
         Ok(Location {
             id: LocationId(id),
             code: location.code,
@@ -224,103 +234,9 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         let now = Utc::now();
         let mut tx = self.write().await?;
-        let mut skus = HashSet::new();
-        let mut barcodes = HashSet::new();
-        for (line, p) in products.iter().enumerate() {
-            let fail = |e: RuleError| Error::from(e).at_line(line);
-            if !skus.insert(p.sku.clone())
-                || self.product_id_by_sku(&mut tx, &p.sku).await?.is_some()
-            {
-                return Err(fail(RuleError::DuplicateSku(p.sku.clone())));
-            }
-            if let Some(barcode) = &p.barcode {
-                let taken: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM products WHERE tenant_id = $1 AND barcode = $2",
-                )
-                .bind(self.tenant())
-                .bind(barcode.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                if !barcodes.insert(barcode.clone()) || taken.is_some() {
-                    return Err(fail(RuleError::DuplicateBarcode(barcode.clone())));
-                }
-            }
-            if let Some(supplier) = p.supplier {
-                self.check_supplier(&mut tx, supplier)
-                    .await
-                    .map_err(|e| e.at_line(line))?;
-            }
-            if let Some(initial) = p.initial_stock {
-                if self
-                    .location_policy(&mut tx, initial.location)
-                    .await?
-                    .is_none()
-                {
-                    return Err(fail(RuleError::LocationNotFound(initial.location)));
-                }
-            }
-        }
-        let mut created = Vec::with_capacity(products.len());
-        let mut costs = CostHistory::default();
-        for p in products {
-            let id = self.insert_product(&mut tx, &p, now).await?;
-            let sale = UnitCost::from_money(p.sale_price)?;
-            self.insert_price(
-                &mut tx,
-                id,
-                PriceKind::Sale,
-                sale,
-                PriceSource::Manual,
-                actor,
-                None,
-                now,
-            )
+        let created = self
+            .insert_products(&mut tx, products, actor, now, None, PriceSource::Manual)
             .await?;
-            if let Some(wholesale) = p.wholesale_price {
-                let value = UnitCost::from_money(wholesale)?;
-                self.insert_price(
-                    &mut tx,
-                    id,
-                    PriceKind::Wholesale,
-                    value,
-                    PriceSource::Manual,
-                    actor,
-                    None,
-                    now,
-                )
-                .await?;
-            }
-            if let Some(initial) = p.initial_stock {
-                let command = StockCommand::Receipt {
-                    product: id,
-                    location: initial.location,
-                    quantity: initial.quantity,
-                    unit_cost: initial.unit_cost,
-                };
-                let mut book = self.load_book(&mut tx, &[&command], now).await?;
-                let before = book.clone();
-                let draft =
-                    book.initial_stock(id, initial.location, initial.quantity, initial.unit_cost)?;
-                let meta = RowMeta {
-                    actor,
-                    reference: None,
-                    lot: None,
-                    expiry: None,
-                    idempotency_key: None,
-                    occurred_at: now,
-                    recorded_at: now,
-                };
-                let movement_id = self.next_id(&mut tx, "stock_movements").await?;
-                let movement = self
-                    .insert_movement(&mut tx, &draft, &meta, None, None, movement_id)
-                    .await?;
-                costs
-                    .record(self, &mut tx, &movement, PriceSource::Manual, actor)
-                    .await?;
-                self.save_book(&mut tx, &before, &book, now).await?;
-            }
-            created.push(self.product_in(&mut tx, id).await?);
-        }
         let (first, last) = match (created.first(), created.last()) {
             (Some(first), Some(last)) => (first.id.0, last.id.0),
             _ => {
@@ -336,6 +252,100 @@ impl Store {
         let entry = Entry::new(EventType::ProductChange, "products", key)
             .detail(json!({ "action": "create", "count": created.len() }));
         self.commit_audited(tx, actor, entry).await?;
+        Ok(created)
+    }
+
+    /// Checks and inserts validated products in the caller's transaction, each initial stock
+    /// as one `InitialStock` movement dated `opened_at` (default `now`); the caller audits.
+    pub(crate) async fn insert_products(
+        &self,
+        tx: &mut Tx,
+        products: Vec<NewProduct>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        opened_at: Option<DateTime<Utc>>,
+        source: PriceSource,
+    ) -> Result<Vec<Product>> {
+        let mut skus = HashSet::new();
+        let mut barcodes = HashSet::new();
+        for (line, p) in products.iter().enumerate() {
+            let fail = |e: RuleError| Error::from(e).at_line(line);
+            if !skus.insert(p.sku.clone()) || self.product_id_by_sku(tx, &p.sku).await?.is_some() {
+                return Err(fail(RuleError::DuplicateSku(p.sku.clone())));
+            }
+            if let Some(barcode) = &p.barcode {
+                let taken: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM products WHERE tenant_id = $1 AND barcode = $2",
+                )
+                .bind(self.tenant())
+                .bind(barcode.as_str())
+                .fetch_optional(&mut **tx)
+                .await?;
+                if !barcodes.insert(barcode.clone()) || taken.is_some() {
+                    return Err(fail(RuleError::DuplicateBarcode(barcode.clone())));
+                }
+            }
+            if let Some(supplier) = p.supplier {
+                self.check_supplier(tx, supplier)
+                    .await
+                    .map_err(|e| e.at_line(line))?;
+            }
+            if let Some(initial) = p.initial_stock {
+                if self.location_policy(tx, initial.location).await?.is_none() {
+                    return Err(fail(RuleError::LocationNotFound(initial.location)));
+                }
+            }
+        }
+        let mut created = Vec::with_capacity(products.len());
+        let mut costs = CostHistory::default();
+        for p in products {
+            let id = self.insert_product(tx, &p, now).await?;
+            let sale = UnitCost::from_money(p.sale_price)?;
+            self.insert_price(tx, id, PriceKind::Sale, sale, source, actor, None, now)
+                .await?;
+            if let Some(wholesale) = p.wholesale_price {
+                let value = UnitCost::from_money(wholesale)?;
+                self.insert_price(
+                    tx,
+                    id,
+                    PriceKind::Wholesale,
+                    value,
+                    source,
+                    actor,
+                    None,
+                    now,
+                )
+                .await?;
+            }
+            if let Some(initial) = p.initial_stock {
+                let command = StockCommand::Receipt {
+                    product: id,
+                    location: initial.location,
+                    quantity: initial.quantity,
+                    unit_cost: initial.unit_cost,
+                };
+                let mut book = self.load_book(tx, &[&command], now).await?;
+                let before = book.clone();
+                let draft =
+                    book.initial_stock(id, initial.location, initial.quantity, initial.unit_cost)?;
+                let meta = RowMeta {
+                    actor,
+                    reference: None,
+                    lot: None,
+                    expiry: None,
+                    idempotency_key: None,
+                    occurred_at: opened_at.unwrap_or(now),
+                    recorded_at: now,
+                };
+                let movement_id = self.next_id(tx, "stock_movements").await?;
+                let movement = self
+                    .insert_movement(tx, &draft, &meta, None, None, movement_id)
+                    .await?;
+                costs.record(self, tx, &movement, source, actor).await?;
+                self.save_book(tx, &before, &book, now).await?;
+            }
+            created.push(self.product_in(tx, id).await?);
+        }
         Ok(created)
     }
 

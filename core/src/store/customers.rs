@@ -244,6 +244,26 @@ impl Store {
         new: NewCustomer,
         actor: &Actor,
     ) -> Result<StoredCustomer> {
+        let mut tx = self.write().await?;
+        let mut changes = KeyChanges::default();
+        let (created, entry) = self
+            .insert_customer(&mut tx, new, Utc::now(), &mut changes)
+            .await?;
+        self.commit_audited(tx, actor, entry).await?;
+        changes.apply(self.keys());
+        Ok(created)
+    }
+
+    /// Validates and inserts a customer in the caller's transaction, with their personal data
+    /// sealed under a data key of their own; returns the customer and the audit entry (value
+    /// MACs only) for the caller to append.
+    pub(crate) async fn insert_customer(
+        &self,
+        tx: &mut Tx,
+        new: NewCustomer,
+        now: DateTime<Utc>,
+        changes: &mut KeyChanges,
+    ) -> Result<(StoredCustomer, Entry)> {
         let customer = new.customer.validate()?;
         let identity = new.identity;
         if identity.names.trim().is_empty() {
@@ -253,21 +273,18 @@ impl Store {
             }
             .into());
         }
-        let now = Utc::now();
-        let mut tx = self.write().await?;
         let taken: Option<i64> =
             sqlx::query_scalar("SELECT id FROM customers WHERE tenant_id = $1 AND code = $2")
                 .bind(self.tenant())
                 .bind(&customer.code)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         if taken.is_some() {
             return Err(RuleError::DuplicateCustomerCode(customer.code).into());
         }
-        let id = self.next_id(&mut tx, "customers").await?;
-        let mut changes = KeyChanges::default();
+        let id = self.next_id(tx, "customers").await?;
         let key = self
-            .subject_key(&mut tx, SubjectKind::Customer, id, &mut changes)
+            .subject_key(tx, SubjectKind::Customer, id, changes)
             .await?
             .ok_or_else(|| corrupt("a new customer id already has a data key"))?;
         let data_key = key.data_key();
@@ -285,12 +302,12 @@ impl Store {
         let document_bidx = match &document {
             Some((kind, text)) => Some(
                 self.blind_index_in(
-                    &mut tx,
+                    tx,
                     "customers",
                     "document",
                     document_normalizer(kind),
                     text,
-                    &mut changes,
+                    changes,
                 )
                 .await?,
             ),
@@ -298,15 +315,8 @@ impl Store {
         };
         let email_bidx = match clean(&identity.email) {
             Some(email) => Some(
-                self.blind_index_in(
-                    &mut tx,
-                    "customers",
-                    "email",
-                    Normalizer::Email,
-                    email,
-                    &mut changes,
-                )
-                .await?,
+                self.blind_index_in(tx, "customers", "email", Normalizer::Email, email, changes)
+                    .await?,
             ),
             None => None,
         };
@@ -333,7 +343,7 @@ impl Store {
         .bind(email_bidx)
         .bind(address)
         .bind(micros(now))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let values = self.value_macs(&[
             ("names", Some(identity.names.trim())),
@@ -346,13 +356,14 @@ impl Store {
         let entry = Entry::new(EventType::SensitiveDataModify, "customers", id)
             .key(Some(key.record().id))
             .detail(json!({ "action": "create", "code": customer.code, "values": values }));
-        self.commit_audited(tx, actor, entry).await?;
-        changes.apply(self.keys());
-        Ok(StoredCustomer {
-            id: CustomerId(id),
-            customer,
-            erased_at: None,
-        })
+        Ok((
+            StoredCustomer {
+                id: CustomerId(id),
+                customer,
+                erased_at: None,
+            },
+            entry,
+        ))
     }
 
     pub(crate) async fn customer(&self, id: CustomerId) -> Result<Option<StoredCustomer>> {

@@ -12,6 +12,7 @@ mod customers;
 mod dashboard;
 mod fields;
 mod floor;
+mod import;
 mod keys;
 mod ledger;
 mod orders;
