@@ -83,13 +83,12 @@ impl Store {
             }
             // A supplier the store already has under the same code (the legacy suppliers loaded
             // by `load_legacy_suppliers`, one created by hand) is the same supplier: linked.
-            let existing: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM suppliers WHERE tenant_id = $1 AND code = $2",
-            )
-            .bind(self.tenant())
-            .bind(&planned.supplier.code)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM suppliers WHERE tenant_id = $1 AND code = $2")
+                    .bind(self.tenant())
+                    .bind(&planned.supplier.code)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if let Some(id) = existing {
                 written.findings.push(Finding {
                     table: planned.source.table.to_owned(),
