@@ -1,10 +1,10 @@
 //! Import from the legacy Python system ("inventario-retail"): its two SQLite layouts (see
 //! docs/IMPORT.md) become suppliers, products, customers and ledger movements of this store.
 //!
-//! The import reads the whole legacy file first and converts every row ([`plan`], pure): a row
+//! The import reads the whole legacy file first and converts every row (a pure step): a row
 //! that cannot be read (text where a number belongs, a date that does not parse, an invalid
 //! CUIT) stops the import with [`ImportError::MalformedRow`] naming its table and id, before
-//! anything is written. The plan is then written in **one** transaction with one audit record,
+//! anything is written. The plan is then written in **one** transaction with its audit records,
 //! so an import lands whole or not at all. Every legacy row written is remembered
 //! (`legacy_imports`), so running the import again imports nothing twice and reports what was
 //! already there.
