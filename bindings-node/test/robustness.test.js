@@ -191,6 +191,7 @@ function validArguments(f) {
       findCustomersByEmail: ['ana@example.com'],
       findCustomersByDocument: ['dni', '12345678'],
       eraseSubject: ['customer', f.customer.id],
+      importLegacy: [path.join(__dirname, 'no-such-legacy.db'), { location: 'LOCAL', dryRun: true }],
       verifyAudit: [f.checkpoint],
       auditCheckpoint: [],
       auditEvents: [0, 5],
