@@ -83,6 +83,16 @@ cargo run -q -p inventario-core --example quickstart --locked -- "$demo_dir/demo
 cargo run -q -p inventario-core --example quickstart --locked -- "$demo_dir/demo.db" | tee "$demo_dir/second.txt" | tail -n 3
 grep -q "0 new" "$demo_dir/second.txt"
 
+echo "== the inventario command on the quickstart's store, as an operator runs it"
+inventario() { cargo run -q -p inventario-cli --locked -- --db "$demo_dir/demo.db" --key-file "$demo_dir/demo.db.key" "$@"; }
+inventario audit verify
+inventario stock verify
+inventario backup create "$demo_dir/demo.ibk" >/dev/null
+inventario backup verify "$demo_dir/demo.ibk"
+inventario restore "$demo_dir/demo.ibk" --into "$demo_dir/restored.db" | head -n 1
+inventario drill --work-dir "$demo_dir/drill" --markdown "$demo_dir/drill.md" >/dev/null
+grep -q "Recovery drill: PASSED" "$demo_dir/drill.md"
+
 if [ -n "${INVENTARIO_TEST_PG_URL:-}" ]; then
   echo "== quickstart runs twice on PostgreSQL (a schema of its own, dropped afterwards)"
   schema="quickstart_$(date +%s)_$$"

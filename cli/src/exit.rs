@@ -10,6 +10,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use inventario_core::audit::AuditError;
+use inventario_core::backup::BackupError;
 use inventario_core::crypto::CryptoError;
 use inventario_core::Error;
 
@@ -137,6 +138,7 @@ pub(crate) fn code_of(error: &Error) -> Code {
         Error::Store(_) | Error::AuditUnavailable { .. } => Code::Store,
         Error::Crypto(error) | Error::Field { source: error, .. } => crypto_code(error),
         Error::Audit(error) => audit_code(error),
+        Error::Backup(error) => backup_code(error),
         _ => Code::Internal,
     }
 }
@@ -163,6 +165,29 @@ fn audit_code(error: &AuditError) -> Code {
         }
         AuditError::MissingKey => Code::MasterKey,
         _ => Code::Refused,
+    }
+}
+
+/// The code of a backup, restore or drill error.
+fn backup_code(error: &BackupError) -> Code {
+    match error {
+        BackupError::WrongMasterKey { .. } | BackupError::MasterKeyChanged => Code::MasterKey,
+        BackupError::NotABackup
+        | BackupError::HeaderDamaged
+        | BackupError::HeaderTampered
+        | BackupError::Truncated { .. }
+        | BackupError::TrailingData { .. }
+        | BackupError::ChunkTampered { .. }
+        | BackupError::Malformed(_)
+        | BackupError::VerificationFailed { .. } => Code::VerificationFailed,
+        BackupError::Io { .. } | BackupError::Snapshot(_) => Code::Store,
+        BackupError::DestinationExists(..)
+        | BackupError::ForeignStore { .. }
+        | BackupError::DestinationNotAStore { .. }
+        | BackupError::Unsupported(_)
+        | BackupError::UnsupportedVersion(_)
+        | BackupError::UnsupportedPayload(_) => Code::Refused,
+        _ => Code::Internal,
     }
 }
 

@@ -80,6 +80,11 @@ pub enum Error {
     /// written.
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    /// A backup, restore or drill stopped: a wrong master key (naming the version the backup
+    /// needs), a damaged, truncated or altered file, a destination that may not be written, or
+    /// a restored store that failed verification. A failed restore leaves nothing behind.
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
     /// The audit record of a decrypt could not be written, so the plaintext was withheld
     /// (fail-closed; see `OpenOptions::audit_fail_open`).
     #[error("the audit record could not be written, so nothing was returned: {source}")]

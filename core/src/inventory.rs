@@ -508,6 +508,66 @@ impl Inventory {
         .await
     }
 
+    // --- backup and restore --------------------------------------------------------------
+
+    /// Backs up the store into the new file `dest`, while other handles and processes keep
+    /// writing: a consistent snapshot (SQLite's `VACUUM INTO`, taken next to `dest` and
+    /// removed afterwards), encrypted as a whole under keys derived from the store's master
+    /// key and a random salt (docs/FORMAT.md section 11). The master key is not in the file;
+    /// only that master key (of this master-key version) opens it, with
+    /// [`crate::backup::restore`].
+    ///
+    /// The file is written as `dest.partial` and renamed when all but its final chunk is on
+    /// disk; the final chunk is appended and synced last. A process killed at any point
+    /// leaves no file that restore accepts.
+    ///
+    /// # Errors
+    /// [`crate::backup::BackupError::DestinationExists`] when `dest` exists (a backup never
+    /// replaces another file), [`crate::backup::BackupError::Unsupported`] on PostgreSQL (see
+    /// docs/OPERATIONS.md), [`crate::backup::BackupError::MasterKeyChanged`] when another
+    /// handle rotated the master key meanwhile, and I/O and database errors.
+    pub async fn backup(&self, dest: &std::path::Path) -> Result<crate::backup::BackupInfo> {
+        self.backup_with(dest, &crate::backup::BackupOptions::default())
+            .await
+    }
+
+    /// [`Inventory::backup`] with a chunk size or a progress callback.
+    pub async fn backup_with(
+        &self,
+        dest: &std::path::Path,
+        options: &crate::backup::BackupOptions,
+    ) -> Result<crate::backup::BackupInfo> {
+        crate::backup::backup_store(&self.store, dest, options).await
+    }
+
+    /// Rehearses a recovery without touching this store: copies it into `work_dir`, backs
+    /// the copy up, destroys the copy, restores it from the backup with `master`, verifies
+    /// it, and reports the recovery point, the recovery time, the backup's size and every
+    /// check ([`crate::backup::DrillReport`]). Pass the master key from where it is
+    /// escrowed: the drill then proves that it opens the backups.
+    ///
+    /// # Errors
+    /// Only when the drill cannot start (the work directory, the copy, a PostgreSQL store);
+    /// a failure after that, a wrong master key included, is a failed check in the report.
+    pub async fn drill(
+        &self,
+        work_dir: &std::path::Path,
+        master: MasterSecret,
+    ) -> Result<crate::backup::DrillReport> {
+        self.drill_with(master, &crate::backup::DrillOptions::new(work_dir))
+            .await
+    }
+
+    /// [`Inventory::drill`] with options (files kept, a field sample, progress). The drill
+    /// runs on this handle's tenant whatever the options say.
+    pub async fn drill_with(
+        &self,
+        master: MasterSecret,
+        options: &crate::backup::DrillOptions,
+    ) -> Result<crate::backup::DrillReport> {
+        crate::backup::drill_live(&self.store, &master, options).await
+    }
+
     // --- catalogue -----------------------------------------------------------------------
 
     /// Creates a location; its code must be new in the tenant.

@@ -37,6 +37,7 @@
 #![deny(missing_docs, unreachable_pub, trivial_casts, unused_qualifications)]
 
 pub mod audit;
+pub mod backup;
 pub mod crypto;
 pub mod domain;
 mod error;

@@ -2,6 +2,7 @@
 //! global options, which opens the store.
 
 mod audit;
+mod backup;
 mod import;
 mod keys;
 mod stock;
@@ -25,6 +26,9 @@ pub(crate) async fn run(cli: Cli) -> Result<Code, Failure> {
         Command::Audit(command) => audit::run(&context, command).await,
         Command::Stock(command) => stock::run(&context, command).await,
         Command::ImportLegacy(args) => import::run(&context, args).await,
+        Command::Backup(command) => backup::run(&context, command).await,
+        Command::Restore(args) => backup::restore(&context, args).await,
+        Command::Drill(args) => backup::drill(&context, args).await,
     }
 }
 

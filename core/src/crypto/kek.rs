@@ -184,6 +184,18 @@ impl Kek {
         Kek(kek)
     }
 
+    /// HKDF-SHA256 with this KEK as the input keying material, `salt` and `info`: 32 bytes for a
+    /// key of the crate's own that must follow the master key (the keys of a backup file,
+    /// docs/FORMAT.md section 11). The KEK itself never leaves this type.
+    pub(crate) fn derive_subkey(&self, salt: &[u8], info: &[u8]) -> Zeroizing<[u8; 32]> {
+        let hkdf = Hkdf::<Sha256>::new(Some(salt), self.0.as_ref());
+        let mut key = Zeroizing::new([0u8; 32]);
+        // 32 bytes is far below HKDF-SHA256's 8160-byte limit: this cannot fail.
+        hkdf.expand(info, key.as_mut())
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        key
+    }
+
     /// The key check value: the first 8 bytes of HMAC-SHA256(KEK, `inventario-core/v1 key
     /// check`). Stored beside the wrapped keys; it reveals nothing about the KEK.
     pub fn check_value(&self) -> [u8; 8] {

@@ -262,6 +262,13 @@ impl KeySet {
         self.read().mk_version
     }
 
+    /// Runs `f` with the KEK and its master-key version, under the key set's lock (so the two
+    /// belong together even while another task rotates the master key).
+    pub(crate) fn with_kek<T>(&self, f: impl FnOnce(&Kek, u32) -> T) -> T {
+        let state = self.read();
+        f(&state.kek, state.mk_version)
+    }
+
     /// The key generation this key set reflects.
     pub fn generation(&self) -> i64 {
         self.read().generation

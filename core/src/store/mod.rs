@@ -44,6 +44,7 @@ pub(crate) use codec::corrupt;
 pub use customers::{ErasureReceipt, NewCustomer, StoredCustomer};
 pub use dashboard::{DashboardSummary, MonthlyTrend, ProviderStats, TopOrdered};
 pub use fields::SubjectKind;
+pub(crate) use fields::ENCRYPTED_COLUMNS;
 pub use floor::{FloorOutcome, FloorSetup};
 pub(crate) use keys::KeyChanges;
 pub use ledger::Recorded;
