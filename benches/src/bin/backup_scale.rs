@@ -92,6 +92,7 @@ async fn main() -> Result<(), BoxError> {
         (vec![], vec![], vec![], vec![], vec![]);
     let mut backup_bytes = 0;
     let mut fields_checked = (0, 0);
+    let mut checks = None;
     for round in 0..rounds {
         let copy_path = dir.join(format!("copy-{round}.db"));
         let started = Instant::now();
@@ -124,6 +125,9 @@ async fn main() -> Result<(), BoxError> {
             .await?;
             times.push(started.elapsed().as_secs_f64());
             *count = report.fields_checked;
+            if round == 0 && matches!(check, FieldCheck::Full) {
+                checks = Some(time_checks(&restored).await?);
+            }
             remove_store(&restored)?;
         }
         std::fs::remove_file(&backup_path)?;
@@ -144,6 +148,10 @@ async fn main() -> Result<(), BoxError> {
             median(&backup_s),
         ),
         (
+            "`verify_backup` (authenticate and decrypt every chunk, write nothing)".to_owned(),
+            median(&verify),
+        ),
+        (
             format!("`restore`, every field decrypted ({})", fields_checked.0),
             median(&full),
         ),
@@ -162,6 +170,13 @@ async fn main() -> Result<(), BoxError> {
         "\nbackup size ÷ database size: {:.4}",
         backup_bytes as f64 / db_bytes as f64
     );
+    if let Some((integrity, audit, ledger)) = checks {
+        println!(
+            "checks a restore runs, timed alone on the restored store (first round): \
+             PRAGMA integrity_check {integrity:.3} s, verify_audit {audit:.3} s, \
+             verify_ledger {ledger:.3} s"
+        );
+    }
     Ok(())
 }
 
@@ -205,4 +220,23 @@ fn customer(n: usize) -> Result<NewCustomer, BoxError> {
             address: Some(format!("Calle {n} 123, CABA")),
         },
     })
+}
+
+/// Seconds of SQLite's integrity check, `verify_audit` and `verify_ledger` on a restored store.
+async fn time_checks(path: &Path) -> Result<(f64, f64, f64), BoxError> {
+    let url = format!("sqlite://{}", path.display());
+    let inv = open(&url, 2).await?;
+    let pool = sqlx::SqlitePool::connect(&url).await?;
+    let started = Instant::now();
+    let _: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await?;
+    let integrity = started.elapsed().as_secs_f64();
+    pool.close().await;
+    let started = Instant::now();
+    inv.verify_audit(None).await?;
+    let audit = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    inv.verify_ledger(None).await?;
+    let ledger = started.elapsed().as_secs_f64();
+    inv.close().await;
+    Ok((integrity, audit, ledger))
 }
