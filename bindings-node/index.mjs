@@ -10,6 +10,7 @@ export const {
   envelopeToText,
   envelopeFromText,
   envelopeKeyId,
+  argentinaHolidays,
   Inventory,
   Keyring,
   FieldCipher,

@@ -215,6 +215,73 @@ export declare class Inventory {
   recordAuditEvent(eventType: string, event?: AuditEventInput | undefined | null): Promise<number>
   /** Runs the anomaly detectors over the audit log for the period starting at `since`. */
   detectAnomalies(since: Date): Promise<Array<Anomaly>>
+  /**
+   * Places a legal hold on `table`/`key` (an empty key holds the whole table): held audit
+   * records are never purged; a hold on a subject (`customers`/id, `suppliers`/id) or on a
+   * supplier's `purchase_orders` keeps their fiscal part through an erasure; a hold on
+   * `backups`/file name keeps that backup.
+   */
+  placeLegalHold(table: string, key: string, reason: string): Promise<LegalHold>
+  /** Lifts a legal hold (lifting a lifted hold changes nothing). */
+  liftLegalHold(id: number): Promise<LegalHold>
+  /** Every legal hold, in force or lifted. */
+  legalHolds(): Promise<Array<LegalHold>>
+  /**
+   * Records a data subject's request (`request`: access, rectification or erasure) about
+   * customer or supplier `id`, with its deadline (Ley 25.326: access 10 calendar days,
+   * rectification and erasure 5 business days; GDPR: one month).
+   */
+  recordPrivacyRequest(kind: string, id: number, request: string, options?: PrivacyRequestOptions | undefined | null): Promise<PrivacyRequest>
+  /** The privacy request with `id`, or null. */
+  privacyRequest(id: number): Promise<PrivacyRequest | null>
+  /** Every privacy request, of one subject (`kind` and `id`) or of all, oldest first. */
+  privacyRequests(kind?: string | undefined | null, id?: number | undefined | null): Promise<Array<PrivacyRequest>>
+  /**
+   * The pending privacy requests, soonest deadline first, with the days left as of `on`
+   * (`YYYY-MM-DD`, default today; negative once overdue).
+   */
+  pendingPrivacyRequests(on?: string | undefined | null): Promise<Array<PendingPrivacyRequest>>
+  /**
+   * Refuses a pending request with a reason code: identity_not_verified,
+   * manifestly_unfounded, repeated_request or legal_obligation.
+   */
+  refusePrivacyRequest(id: number, reason: string): Promise<PrivacyRequest>
+  /**
+   * Everything the store holds about a customer or supplier, as JSON text; recorded as
+   * ACCESS_REQUEST before it resolves, and answers their pending access requests.
+   */
+  exportSubject(kind: string, id: number): Promise<string>
+  /** The same export as CSV (RFC 4180, spreadsheet formulas neutralised with a quote). */
+  exportSubjectCsv(kind: string, id: number): Promise<string>
+  /**
+   * Corrects personal fields: `changes` maps a field (customers: names, surname,
+   * documentType, document, phone, email, address; suppliers: cuit, phone, email,
+   * address) to its new value, or null to clear it. `reason` is recorded in clear: a
+   * ticket or a short cause, never a personal value.
+   */
+  rectify(kind: string, id: number, changes: Record<string, string | undefined | null>, reason: string): Promise<RectificationReceipt>
+  /** The holidays business-day deadlines skip, as `YYYY-MM-DD`. */
+  holidays(): Promise<Array<string>>
+  /**
+   * Replaces the holiday calendar (`YYYY-MM-DD` days; see `argentinaHolidays`) and
+   * recomputes the deadlines of pending requests; resolves to the ids of those that moved.
+   */
+  setHolidays(days: Array<string>): Promise<Array<number>>
+  /** The retention policy. */
+  retentionPolicy(): Promise<RetentionPolicy>
+  /** Changes the periods given (the others stay); resolves to the policy. */
+  setRetentionPolicy(policy: RetentionPolicyInput): Promise<RetentionPolicy>
+  /**
+   * Applies the retention policy as of `now` (default now): purges the audit prefix every
+   * category allows, stopping at legal holds, and destroys the kept fiscal parts whose hold
+   * and period are over. Idempotent.
+   */
+  applyRetention(now?: Date | undefined | null): Promise<RetentionReport>
+  /**
+   * Deletes this store's backups in `directory` older than the backup period as of `now`
+   * (default now), keeping the newest and held ones.
+   */
+  pruneBackups(directory: string, now?: Date | undefined | null): Promise<BackupPruneReport>
 }
 
 /** The keys of a store: rotation, scopes, blind indexes, and ciphers for your own tables. */
@@ -261,6 +328,13 @@ export interface Anomaly {
   message: string
 }
 
+/**
+ * Argentina's national holidays of `firstYear` to `lastYear` that follow from a rule (the
+ * fixed dates, Carnival and Good Friday), as `YYYY-MM-DD`. Add the year's movable holidays
+ * before passing them to `setHolidays`.
+ */
+export declare function argentinaHolidays(firstYear: number, lastYear: number): Array<string>
+
 /** One audit record; `detail` is its JSON detail as text (never a personal value). */
 export interface AuditEvent {
   seq: number
@@ -281,6 +355,16 @@ export interface AuditEventInput {
   failed?: boolean
   /** A JSON object's text, e.g. `JSON.stringify({ ip })`. */
   detail?: string
+}
+
+/** What `pruneBackups` did in a directory. */
+export interface BackupPruneReport {
+  directory: string
+  removed: Array<string>
+  kept: Array<string>
+  held: Array<string>
+  skipped: Array<string>
+  eventSeq?: number
 }
 
 /** The first audit record that is not as written. */
@@ -364,13 +448,21 @@ export declare function envelopeKeyId(envelope: Buffer): number
 /** The text form of an envelope (`ic1.` + base64url), for TEXT columns. */
 export declare function envelopeToText(envelope: Buffer): string
 
-/** What `eraseSubject` destroyed. */
+/**
+ * What `eraseSubject` destroyed, and the fiscal part it kept (`keptFields`, sealed under
+ * `keptScope`) when `refusal` is `legal_hold` or `fiscal_retention`.
+ */
 export interface ErasureReceipt {
   kind: string
   id: number
   destroyedKeys: Array<number>
   unreadableFields: Array<string>
   blindIndexesRemoved: number
+  keptFields: Array<string>
+  keptScope?: string
+  refusal?: string
+  holds: Array<number>
+  requestsClosed: Array<number>
   erasedAt: Date
 }
 
@@ -465,6 +557,20 @@ export interface LegacyRounding {
   legacy: string
   /** The exact value imported. */
   imported: string
+}
+
+/**
+ * A legal hold: audit records about `table`/`key` (an empty key: the whole table) are kept,
+ * and so is the fiscal part of a subject it covers, until it is lifted.
+ */
+export interface LegalHold {
+  id: number
+  table: string
+  key: string
+  reason: string
+  placedBy: string
+  placedAt: Date
+  liftedAt?: Date
 }
 
 /** A place that holds stock. */
@@ -566,6 +672,42 @@ export interface OpenOptions {
   metrics?: boolean
 }
 
+/** A pending request with the calendar days left to answer it (negative once overdue). */
+export interface PendingPrivacyRequest {
+  request: PrivacyRequest
+  daysLeft: number
+  overdue: boolean
+}
+
+/**
+ * A data subject's request. `kind`: access, rectification or erasure; `regime`: ley_25326
+ * or gdpr; `status`: pending, completed, partially_refused or refused; dates `YYYY-MM-DD`;
+ * `outcome`: what answered it, as JSON text (never a personal value).
+ */
+export interface PrivacyRequest {
+  id: number
+  subjectKind: string
+  subjectId: number
+  kind: string
+  regime: string
+  receivedOn: string
+  dueOn: string
+  status: string
+  refusal?: string
+  outcome?: string
+  receivedBy: string
+  createdAt: Date
+  closedAt?: Date
+}
+
+/** How a request is recorded. */
+export interface PrivacyRequestOptions {
+  /** ley_25326 (default) or gdpr. */
+  regime?: string
+  /** The day it was received, `YYYY-MM-DD` (default today; never in the future). */
+  receivedOn?: string
+}
+
 /** A product. Prices, the average cost and stock levels are decimal strings. */
 export interface Product {
   id: number
@@ -613,6 +755,16 @@ export interface Recorded {
   replayed: boolean
 }
 
+/** What `rectify` changed. */
+export interface RectificationReceipt {
+  kind: string
+  id: number
+  fieldsWritten: Array<string>
+  fieldsCleared: Array<string>
+  blindIndexesUpdated: Array<string>
+  requestsClosed: Array<number>
+}
+
 /** Progress of a re-encryption job, after each committed batch. */
 export interface ReencryptProgress {
   jobId: number
@@ -648,6 +800,38 @@ export interface Reservation {
   remaining: string
   reference?: string
   status: string
+}
+
+/** How long each kind of record is kept (defaults 90 days, 365 days, 10 years, 30 days). */
+export interface RetentionPolicy {
+  operationalAuditDays: number
+  accessAuditDays: number
+  fiscalYears: number
+  backupDays: number
+}
+
+/** The periods to change; the others stay. */
+export interface RetentionPolicyInput {
+  operationalAuditDays?: number
+  accessAuditDays?: number
+  fiscalYears?: number
+  backupDays?: number
+}
+
+/**
+ * What `applyRetention` did. `auditStoppedBy`: legal_hold, operational_audit or access_audit;
+ * `eventSeq` is null when the run changed nothing.
+ */
+export interface RetentionReport {
+  now: Date
+  policy: RetentionPolicy
+  auditPurged: number
+  auditPurgedThrough?: number
+  auditStoppedBy?: string
+  fiscalScopesDestroyed: Array<string>
+  destroyedKeys: Array<number>
+  fiscalPartsKept: number
+  eventSeq?: number
 }
 
 /** A balance: one product at one location. */

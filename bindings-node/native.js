@@ -840,6 +840,7 @@ module.exports.DataKey = nativeBinding.DataKey
 module.exports.FieldCipher = nativeBinding.FieldCipher
 module.exports.Inventory = nativeBinding.Inventory
 module.exports.Keyring = nativeBinding.Keyring
+module.exports.argentinaHolidays = nativeBinding.argentinaHolidays
 module.exports.envelopeFromText = nativeBinding.envelopeFromText
 module.exports.envelopeKeyId = nativeBinding.envelopeKeyId
 module.exports.envelopeToText = nativeBinding.envelopeToText

@@ -7,7 +7,7 @@
 //!
 //! | code | when |
 //! |---|---|
-//! | `E_VALIDATION` | a rule or a bad argument value refused the call; nothing changed |
+//! | `E_VALIDATION` | a rule, a privacy duty (`kind` says which refusal) or a bad argument value refused the call; nothing changed |
 //! | `E_TYPE` | an argument has the wrong type (thrown as a `TypeError`) |
 //! | `E_INSUFFICIENT_STOCK` | not enough available stock |
 //! | `E_IDEMPOTENCY_CONFLICT` | the idempotency key was used for another request |
@@ -104,6 +104,10 @@ pub(crate) fn to_js(error: Error) -> napi::Error {
                 "E_IDEMPOTENCY_CONFLICT"
             }
             Error::Command(_) | Error::Pricing(_) | Error::Order(_) | Error::Import(_) => {
+                "E_VALIDATION"
+            }
+            Error::Privacy(privacy) => {
+                extra.insert("kind".into(), json!(privacy.kind()));
                 "E_VALIDATION"
             }
             Error::Audit(_) | Error::AuditUnavailable { .. } => "E_AUDIT",

@@ -256,7 +256,7 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    fn handle(&self) -> Result<CoreInventory> {
+    pub(crate) fn handle(&self) -> Result<CoreInventory> {
         self.inner.get()
     }
 

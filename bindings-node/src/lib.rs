@@ -13,4 +13,5 @@ mod convert;
 mod errors;
 mod handle;
 mod inventory;
+mod privacy;
 mod records;

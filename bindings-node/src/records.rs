@@ -512,7 +512,8 @@ impl From<CoreIdentity> for CustomerIdentity {
     }
 }
 
-/// What `eraseSubject` destroyed.
+/// What `eraseSubject` destroyed, and the fiscal part it kept (`keptFields`, sealed under
+/// `keptScope`) when `refusal` is `legal_hold` or `fiscal_retention`.
 #[napi(object)]
 pub struct ErasureReceipt {
     pub kind: String,
@@ -520,6 +521,11 @@ pub struct ErasureReceipt {
     pub destroyed_keys: Vec<u32>,
     pub unreadable_fields: Vec<String>,
     pub blind_indexes_removed: u32,
+    pub kept_fields: Vec<String>,
+    pub kept_scope: Option<String>,
+    pub refusal: Option<String>,
+    pub holds: Vec<i64>,
+    pub requests_closed: Vec<i64>,
     pub erased_at: DateTime<Utc>,
 }
 
@@ -535,6 +541,11 @@ impl From<CoreErasure> for ErasureReceipt {
             destroyed_keys: r.destroyed_keys,
             unreadable_fields: r.unreadable_fields,
             blind_indexes_removed: u32::try_from(r.blind_indexes_removed).unwrap_or(u32::MAX),
+            kept_fields: r.kept_fields,
+            kept_scope: r.kept_scope,
+            refusal: r.refusal.map(|r| r.as_str().to_owned()),
+            holds: r.holds,
+            requests_closed: r.requests_closed,
             erased_at: r.erased_at,
         }
     }

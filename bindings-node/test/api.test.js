@@ -14,7 +14,7 @@ const inventario = require('..')
 const MASTER_KEY = '8f3a1c52e07b94d6a25fc8e13b7d609a4e2c85f1d36b0a97e4c15f28ad903b76'
 const NEW_MASTER_KEY = '1b2c3d4e5f60718293a4b5c6d7e8f9010a1b2c3d4e5f60718293a4b5c6d7e8f9'
 const CLASSES = ['Inventory', 'Keyring', 'FieldCipher', 'DataKey', 'BlindIndexKey']
-const FUNCTIONS = ['open', 'openKeyring', 'envelopeToText', 'envelopeFromText', 'envelopeKeyId']
+const FUNCTIONS = ['open', 'openKeyring', 'envelopeToText', 'envelopeFromText', 'envelopeKeyId', 'argentinaHolidays']
 
 // --- which calls this file makes --------------------------------------------------------------
 
@@ -530,6 +530,90 @@ conn.commit()
   assert.equal(again.alreadyImported.movements, 1)
   assert.equal(again.auditSeq, undefined)
   await assert.rejects(inv.importLegacy(path.join(dir, 'nope.db')), (err) => err.code === 'E_VALIDATION' && /not a file/.test(err.message))
+  await inv.close()
+})
+
+test('privacy duties: requests, export, rectification, erasure under a hold, retention twice', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inventario-privacy-'))
+  const inv = await lib.open(`sqlite://${path.join(dir, 't.db')}?mode=rwc`, { actor: 'privacidad', masterKey: MASTER_KEY })
+  const ana = await inv.createCustomer('C-ANA', {
+    names: '=HYPERLINK("http://x")', surname: 'Pérez', documentType: 'dni', document: '12345678',
+    phone: '+54 9 11 5555-0000', email: 'ana@example.com', address: 'Calle 1',
+  })
+  const holidays = lib.argentinaHolidays(2025, 2025)
+  assert.equal(holidays.length, 12)
+  assert.ok(holidays.includes('2025-07-09'))
+  assert.deepEqual(await inv.setHolidays(holidays), [])
+  assert.deepEqual(await inv.holidays(), holidays)
+
+  const erasure = await inv.recordPrivacyRequest('customer', ana.id, 'erasure', { receivedOn: '2025-07-04' })
+  assert.equal(erasure.dueOn, '2025-07-14')
+  assert.equal(erasure.status, 'pending')
+  const access = await inv.recordPrivacyRequest('customer', ana.id, 'access', { regime: 'gdpr', receivedOn: '2025-01-31' })
+  assert.equal(access.dueOn, '2025-02-28')
+  const pending = await inv.pendingPrivacyRequests('2025-07-16')
+  assert.deepEqual(pending.map((p) => [p.request.id, p.daysLeft, p.overdue]), [[access.id, -138, true], [erasure.id, -2, true]])
+  await assert.rejects(inv.recordPrivacyRequest('customer', ana.id, 'access', { receivedOn: '2999-01-01' }),
+    (err) => err.code === 'E_VALIDATION' && err.kind === 'ReceivedInFuture')
+
+  const exported = JSON.parse(await inv.exportSubject('customer', ana.id))
+  assert.equal(exported.personal_data.names, '=HYPERLINK("http://x")')
+  assert.equal(exported.privacy_requests.find((r) => r.id === access.id).status, 'completed')
+  const csv = await inv.exportSubjectCsv('customer', ana.id)
+  assert.ok(csv.includes('"personal_data","","names","\'=HYPERLINK(""http://x"")","present"'), csv)
+  assert.equal((await inv.privacyRequest(access.id)).status, 'completed')
+  assert.equal(await inv.privacyRequest(9999), null)
+
+  const fixed = await inv.rectify('customer', ana.id, { email: 'ana@nuevo.example', phone: null, documentType: 'cuil', document: '27-12345678-0' }, 'ticket 7')
+  assert.deepEqual(fixed.fieldsWritten, ['document', 'email'])
+  assert.deepEqual(fixed.fieldsCleared, ['phone'])
+  assert.deepEqual((await inv.findCustomersByEmail('ANA@nuevo.example')).map((c) => c.id), [ana.id])
+  await assert.rejects(inv.rectify('customer', ana.id, { names: null }, 't'), (err) => err.code === 'E_VALIDATION' && err.kind === 'RequiredField')
+
+  const hold = await inv.placeLegalHold('customers', String(ana.id), 'AFIP inspection')
+  const receipt = await inv.eraseSubject('customer', ana.id)
+  assert.equal(receipt.refusal, 'legal_hold')
+  assert.deepEqual(receipt.holds, [hold.id])
+  assert.deepEqual(receipt.keptFields, ['customers.names', 'customers.surname', 'customers.document', 'customers.address'])
+  assert.equal(receipt.keptScope, `fiscal:customer:${ana.id}`)
+  assert.deepEqual(receipt.requestsClosed, [erasure.id])
+  const closed = await inv.privacyRequest(erasure.id)
+  assert.equal(closed.status, 'partially_refused')
+  assert.equal(JSON.parse(closed.outcome).refusal, 'legal_hold')
+  assert.deepEqual((await inv.privacyRequests('customer', ana.id)).map((r) => r.id), [erasure.id, access.id].sort((a, b) => a - b))
+  assert.equal((await inv.privacyRequests()).length, 2)
+
+  const other = await inv.createCustomer('C-BETO', { names: 'Beto' })
+  const refusal = await inv.recordPrivacyRequest('customer', other.id, 'access')
+  const refused = await inv.refusePrivacyRequest(refusal.id, 'identity_not_verified')
+  assert.equal(refused.refusal, 'identity_not_verified')
+  await assert.rejects(inv.refusePrivacyRequest(refusal.id, 'manifestly_unfounded'), (err) => err.code === 'E_VALIDATION' && err.kind === 'RequestClosed')
+
+  assert.deepEqual(await inv.retentionPolicy(), { operationalAuditDays: 90, accessAuditDays: 365, fiscalYears: 10, backupDays: 30 })
+  assert.deepEqual(await inv.setRetentionPolicy({ backupDays: 7 }), { operationalAuditDays: 90, accessAuditDays: 365, fiscalYears: 10, backupDays: 7 })
+  await assert.rejects(inv.setRetentionPolicy({ fiscalYears: 0 }), (err) => err.code === 'E_VALIDATION' && err.kind === 'InvalidPolicy')
+  const kept = await inv.applyRetention()
+  assert.equal(kept.fiscalPartsKept, 1)
+  await inv.liftLegalHold(hold.id)
+  assert.equal((await inv.legalHolds())[0].liftedAt instanceof Date, true)
+  const later = new Date(Date.now() + 400 * 86400e3)
+  const run = await inv.applyRetention(later)
+  assert.deepEqual(run.fiscalScopesDestroyed, [`fiscal:customer:${ana.id}`])
+  assert.ok(run.auditPurged > 0)
+  assert.ok(run.eventSeq > 0)
+  const again = await inv.applyRetention(later)
+  assert.equal(again.auditPurged, 0)
+  assert.equal(again.eventSeq, undefined)
+  assert.equal((await inv.verifyAudit()).ok, true)
+  const after = JSON.parse(await inv.exportSubject('customer', ana.id))
+  assert.equal(after.erased, true)
+  assert.equal(after.personal_data.names, null)
+
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a backup')
+  const pruned = await inv.pruneBackups(dir, later)
+  assert.deepEqual(pruned.removed, [])
+  assert.ok(pruned.skipped.some((p) => p.endsWith('notes.txt')))
+  await assert.rejects(inv.pruneBackups(path.join(dir, 'missing')), (err) => err.code === 'E_VALIDATION' && err.kind === 'BackupDirectory')
   await inv.close()
 })
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 
 import inventarioDefault, {
-  open, openKeyring, envelopeToText, envelopeFromText, envelopeKeyId,
+  open, openKeyring, envelopeToText, envelopeFromText, envelopeKeyId, argentinaHolidays,
   Inventory, Keyring, FieldCipher, DataKey, BlindIndexKey,
 } from '../index.mjs'
 import * as byName from 'inventario'
@@ -15,7 +15,7 @@ const cjs = require('..')
 const MASTER_KEY = '8f3a1c52e07b94d6a25fc8e13b7d609a4e2c85f1d36b0a97e4c15f28ad903b76'
 
 test('index.mjs and import "inventario" export what require("inventario") does', () => {
-  const named = { open, openKeyring, envelopeToText, envelopeFromText, envelopeKeyId, Inventory, Keyring, FieldCipher, DataKey, BlindIndexKey }
+  const named = { open, openKeyring, envelopeToText, envelopeFromText, envelopeKeyId, argentinaHolidays, Inventory, Keyring, FieldCipher, DataKey, BlindIndexKey }
   assert.deepEqual(Object.keys(named).sort(), Object.keys(cjs).sort())
   for (const [name, value] of Object.entries(named)) {
     assert.equal(typeof value, 'function', name)

@@ -7,6 +7,7 @@
 //! ├── IdempotencyConflictError(InventarioError)         .key
 //! ├── DecryptionError(InventarioError, ValueError)      .kind
 //! │   └── KeyNotFoundError(DecryptionError, KeyError)   .kind, .key_id
+//! │   └── PrivacyError(ValidationError)                 a privacy duty refused (.kind)
 //! ├── AuditError(InventarioError)
 //! └── StoreError(InventarioError)
 //! ```
@@ -35,6 +36,7 @@ pub(crate) struct Classes {
     pub(crate) key_not_found: Py<PyType>,
     pub(crate) audit: Py<PyType>,
     pub(crate) store: Py<PyType>,
+    pub(crate) privacy: Py<PyType>,
 }
 
 static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
@@ -97,15 +99,27 @@ pub(crate) fn classes(py: Python<'_>) -> PyResult<&'static Classes> {
              subject). `kind` is UnknownKey or KeyDestroyed; `key_id` the key.",
             &["key_id"],
         )?;
+        let validation = make_class(
+            py,
+            "ValidationError",
+            &[base_ref, &value_error],
+            "A value or request was refused by a rule; nothing was changed. `kind` names \
+             the rule; `line` the failing line of a batch.",
+            &[],
+        )?;
+        let privacy = make_class(
+            py,
+            "PrivacyError",
+            &[validation.bind(py)],
+            "A privacy duty was refused; nothing was changed. `kind` names why: \
+             UnknownField, RequiredField, NoChanges, DocumentTypeWithoutDocument, \
+             SubjectErased, InvalidReason, RequestNotFound, RequestClosed, AutomaticReason, \
+             ReceivedInFuture, InvalidPolicy, TooManyHolidays or BackupDirectory.",
+            &[],
+        )?;
         Ok(Classes {
-            validation: make_class(
-                py,
-                "ValidationError",
-                &[base_ref, &value_error],
-                "A value or request was refused by a rule; nothing was changed. `kind` names \
-                 the rule; `line` the failing line of a batch.",
-                &[],
-            )?,
+            validation,
+            privacy,
             insufficient_stock: make_class(
                 py,
                 "InsufficientStockError",
@@ -206,6 +220,10 @@ fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
             Error::Import(_) => {
                 attrs.kind = Some("Import".into());
                 &classes.validation
+            }
+            Error::Privacy(privacy) => {
+                attrs.kind = Some(privacy.kind().into());
+                &classes.privacy
             }
             Error::Audit(_) | Error::AuditUnavailable { .. } => &classes.audit,
             Error::Store(_) => &classes.store,

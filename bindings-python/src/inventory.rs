@@ -1,5 +1,7 @@
 //! `Inventory`: the store handle, one method per core call.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, Utc};
 use inventario_core::audit::{AppEvent, Checkpoint, DetectorConfig, EventType, Status, Target};
 use inventario_core::domain::catalog::{
@@ -7,6 +9,7 @@ use inventario_core::domain::catalog::{
     PriceList, SupplierContact as CoreContact,
 };
 use inventario_core::domain::orders::{LineReceipt, OrderStatus};
+use inventario_core::domain::privacy::HolidayCalendar;
 use inventario_core::domain::values::{Barcode, Cuit, Dni, Sku, UnitOfMeasure};
 use inventario_core::domain::DateRange;
 use inventario_core::domain::OrderLineId;
@@ -14,8 +17,8 @@ use inventario_core::import::ImportOptions;
 use inventario_core::metrics::Metrics;
 use inventario_core::{
     CustomerId, Error, HistoryFilter, Inventory, LocationId, MovementId, MovementKind, NewCustomer,
-    NewLocation, NewOrderLine, NewProduct, NewSupplier, OpenOptions, OrderId, ProductChanges,
-    ProductId, ReservationId, SubjectKind, SupplierId, TenantId,
+    NewLocation, NewOrderLine, NewPrivacyRequest, NewProduct, NewSupplier, OpenOptions, OrderId,
+    ProductChanges, ProductId, ReservationId, SubjectKind, SupplierId, TenantId,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -27,6 +30,10 @@ use crate::convert::{
 };
 use crate::errors::{to_py_err, validation};
 use crate::handle::Slot;
+use crate::privacy::{
+    BackupPruneReport, LegalHold, PendingPrivacyRequest, PrivacyRequest, RectificationReceipt,
+    RetentionPolicy, RetentionReport,
+};
 use crate::records::{
     AuditEvent, Customer, CustomerIdentity, DashboardSummary, Detection, ErasureReceipt,
     LedgerReport, Location, LowStock, Movement, MovementPage, OrderReceipt, Product, ProviderStats,
@@ -1184,6 +1191,258 @@ impl PyInventory {
         ErasureReceipt::new(
             py,
             wait(py, async move { inv.erase_subject(kind, id).await })?,
+        )
+    }
+
+    // --- privacy duties ------------------------------------------------------------------
+
+    /// Places a legal hold on `table`/`key` (an empty key holds the whole table). Held audit
+    /// records are never purged; a hold on a subject (`customers`/id, `suppliers`/id) or on a
+    /// supplier's `purchase_orders` keeps their fiscal part through an erasure; a hold on
+    /// `backups`/file name keeps that backup.
+    #[pyo3(signature = (table, key = "", *, reason))]
+    fn place_legal_hold(
+        &self,
+        py: Python<'_>,
+        table: &str,
+        key: &str,
+        reason: &str,
+    ) -> PyResult<LegalHold> {
+        let inv = self.handle(py)?;
+        let target = Target::new(table, key);
+        let reason = reason.to_owned();
+        LegalHold::new(
+            py,
+            wait(
+                py,
+                async move { inv.place_legal_hold(target, &reason).await },
+            )?,
+        )
+    }
+
+    /// Lifts a legal hold (lifting a lifted hold changes nothing).
+    fn lift_legal_hold(&self, py: Python<'_>, id: i64) -> PyResult<LegalHold> {
+        let inv = self.handle(py)?;
+        LegalHold::new(py, wait(py, async move { inv.lift_legal_hold(id).await })?)
+    }
+
+    /// Every legal hold, in force or lifted.
+    fn legal_holds(&self, py: Python<'_>) -> PyResult<Vec<LegalHold>> {
+        let inv = self.handle(py)?;
+        let holds = wait(py, async move { inv.legal_holds().await })?;
+        holds.into_iter().map(|h| LegalHold::new(py, h)).collect()
+    }
+
+    /// Records a data subject's request (`request`: access, rectification or erasure) about
+    /// customer or supplier `id`, received on `received_on` (default today), under `regime`
+    /// (ley_25326 or gdpr), with its deadline.
+    #[pyo3(signature = (kind, id, request, *, regime = "ley_25326", received_on = None))]
+    fn record_privacy_request(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        id: i64,
+        request: &str,
+        regime: &str,
+        received_on: Option<NaiveDate>,
+    ) -> PyResult<PrivacyRequest> {
+        let inv = self.handle(py)?;
+        let kind = subject_kind(py, kind)?;
+        let request_kind = crate::privacy::request_kind(py, request)?;
+        let regime = crate::privacy::regime(py, regime)?;
+        let received_on = received_on.unwrap_or_else(|| inv.today());
+        let new = NewPrivacyRequest::new(kind, id, request_kind, received_on).regime(regime);
+        PrivacyRequest::new(
+            py,
+            wait(py, async move { inv.record_privacy_request(&new).await })?,
+        )
+    }
+
+    /// The privacy request with `id`, or None.
+    fn privacy_request(&self, py: Python<'_>, id: i64) -> PyResult<Option<PrivacyRequest>> {
+        let inv = self.handle(py)?;
+        wait(py, async move { inv.privacy_request(id).await })?
+            .map(|r| PrivacyRequest::new(py, r))
+            .transpose()
+    }
+
+    /// Every privacy request, of one subject (`kind` and `id`) or of all, oldest first.
+    #[pyo3(signature = (kind = None, id = None))]
+    fn privacy_requests(
+        &self,
+        py: Python<'_>,
+        kind: Option<&str>,
+        id: Option<i64>,
+    ) -> PyResult<Vec<PrivacyRequest>> {
+        let inv = self.handle(py)?;
+        let subject = match (kind, id) {
+            (Some(kind), Some(id)) => Some((subject_kind(py, kind)?, id)),
+            (None, None) => None,
+            _ => return Err(validation(py, "give both kind and id, or neither")),
+        };
+        let found = wait(py, async move { inv.privacy_requests(subject).await })?;
+        found
+            .into_iter()
+            .map(|r| PrivacyRequest::new(py, r))
+            .collect()
+    }
+
+    /// The pending privacy requests, soonest deadline first, with the days left as of `on`
+    /// (default today; negative once overdue).
+    #[pyo3(signature = (on = None))]
+    fn pending_privacy_requests(
+        &self,
+        py: Python<'_>,
+        on: Option<NaiveDate>,
+    ) -> PyResult<Vec<PendingPrivacyRequest>> {
+        let inv = self.handle(py)?;
+        let on = on.unwrap_or_else(|| inv.today());
+        let found = wait(py, async move { inv.pending_privacy_requests(on).await })?;
+        found
+            .into_iter()
+            .map(|p| PendingPrivacyRequest::new(py, p))
+            .collect()
+    }
+
+    /// Refuses a pending request with a reason code: identity_not_verified,
+    /// manifestly_unfounded, repeated_request or legal_obligation.
+    fn refuse_privacy_request(
+        &self,
+        py: Python<'_>,
+        id: i64,
+        reason: &str,
+    ) -> PyResult<PrivacyRequest> {
+        let inv = self.handle(py)?;
+        let reason = crate::privacy::refusal(py, reason)?;
+        PrivacyRequest::new(
+            py,
+            wait(
+                py,
+                async move { inv.refuse_privacy_request(id, reason).await },
+            )?,
+        )
+    }
+
+    /// Everything the store holds about a customer or supplier, as JSON text: record,
+    /// decrypted personal data (erased fields listed), references, requests and redacted
+    /// audit records. Recorded as ACCESS_REQUEST before it is returned; answers their pending
+    /// access requests.
+    fn export_subject(&self, py: Python<'_>, kind: &str, id: i64) -> PyResult<String> {
+        let inv = self.handle(py)?;
+        let kind = subject_kind(py, kind)?;
+        let export = wait(py, async move { inv.export_subject(kind, id).await })?;
+        Ok(export.to_json())
+    }
+
+    /// The same export as CSV (RFC 4180, one value per row, spreadsheet formulas
+    /// neutralised with a leading quote).
+    fn export_subject_csv(&self, py: Python<'_>, kind: &str, id: i64) -> PyResult<String> {
+        let inv = self.handle(py)?;
+        let kind = subject_kind(py, kind)?;
+        let export = wait(py, async move { inv.export_subject(kind, id).await })?;
+        Ok(export.to_csv())
+    }
+
+    /// Corrects personal fields: `changes` maps a field (customers: names, surname,
+    /// document_type, document, phone, email, address; suppliers: cuit, phone, email,
+    /// address) to its new value, or None to clear it. `reason` is recorded in clear: a
+    /// ticket or a short cause, never a personal value.
+    #[pyo3(signature = (kind, id, changes, *, reason))]
+    fn rectify(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        id: i64,
+        changes: HashMap<String, Option<String>>,
+        reason: &str,
+    ) -> PyResult<RectificationReceipt> {
+        let inv = self.handle(py)?;
+        let kind = subject_kind(py, kind)?;
+        let changes = crate::privacy::changes(changes);
+        let reason = reason.to_owned();
+        RectificationReceipt::new(
+            py,
+            wait(
+                py,
+                async move { inv.rectify(kind, id, &changes, &reason).await },
+            )?,
+        )
+    }
+
+    /// The holidays business-day deadlines skip, in order.
+    fn holidays(&self, py: Python<'_>) -> PyResult<Vec<NaiveDate>> {
+        let inv = self.handle(py)?;
+        let calendar = wait(py, async move { inv.holidays().await })?;
+        Ok(calendar.days().collect())
+    }
+
+    /// Replaces the holiday calendar (see `argentina_holidays`) and recomputes the deadlines
+    /// of pending requests; returns the ids of those whose deadline moved.
+    fn set_holidays(&self, py: Python<'_>, days: Vec<NaiveDate>) -> PyResult<Vec<i64>> {
+        let inv = self.handle(py)?;
+        let calendar = HolidayCalendar::new(days);
+        wait(py, async move { inv.set_holidays(&calendar).await })
+    }
+
+    /// The retention policy.
+    fn retention_policy(&self, py: Python<'_>) -> PyResult<RetentionPolicy> {
+        let inv = self.handle(py)?;
+        RetentionPolicy::new(py, wait(py, async move { inv.retention_policy().await })?)
+    }
+
+    /// Changes the periods given (the others stay) and returns the policy.
+    #[pyo3(signature = (*, operational_audit_days = None, access_audit_days = None, fiscal_years = None, backup_days = None))]
+    fn set_retention_policy(
+        &self,
+        py: Python<'_>,
+        operational_audit_days: Option<u32>,
+        access_audit_days: Option<u32>,
+        fiscal_years: Option<u32>,
+        backup_days: Option<u32>,
+    ) -> PyResult<RetentionPolicy> {
+        let inv = self.handle(py)?;
+        let policy = wait(py, async move {
+            let current = inv.retention_policy().await?;
+            let policy = crate::privacy::policy_with(
+                current,
+                operational_audit_days,
+                access_audit_days,
+                fiscal_years,
+                backup_days,
+            );
+            inv.set_retention_policy(policy).await
+        })?;
+        RetentionPolicy::new(py, policy)
+    }
+
+    /// Applies the retention policy as of `now` (an aware datetime; default now): purges the
+    /// audit prefix every category allows, stopping at legal holds, and destroys kept fiscal
+    /// parts whose hold and period are over. Idempotent.
+    #[pyo3(signature = (now = None))]
+    fn apply_retention(
+        &self,
+        py: Python<'_>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<RetentionReport> {
+        let inv = self.handle(py)?;
+        let now = opt(now, "now", utc_datetime)?.unwrap_or_else(Utc::now);
+        RetentionReport::new(py, wait(py, async move { inv.apply_retention(now).await })?)
+    }
+
+    /// Deletes this store's backups in `directory` older than the backup period as of `now`
+    /// (default now), keeping the newest and held ones.
+    #[pyo3(signature = (directory, *, now = None))]
+    fn prune_backups(
+        &self,
+        py: Python<'_>,
+        directory: std::path::PathBuf,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<BackupPruneReport> {
+        let inv = self.handle(py)?;
+        let now = opt(now, "now", utc_datetime)?.unwrap_or_else(Utc::now);
+        BackupPruneReport::new(
+            py,
+            wait(py, async move { inv.prune_backups(&directory, now).await })?,
         )
     }
 

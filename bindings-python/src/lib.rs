@@ -9,6 +9,7 @@ mod convert;
 mod errors;
 mod handle;
 mod inventory;
+mod privacy;
 mod records;
 mod requests;
 mod runtime;
@@ -33,6 +34,7 @@ fn _native(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("KeyNotFoundError", classes.key_not_found.bind(py))?;
     m.add("AuditError", classes.audit.bind(py))?;
     m.add("StoreError", classes.store.bind(py))?;
+    m.add("PrivacyError", classes.privacy.bind(py))?;
 
     m.add_function(wrap_pyfunction!(inventory::open, m)?)?;
     m.add_function(wrap_pyfunction!(cipher::open_keyring, m)?)?;
@@ -46,6 +48,7 @@ fn _native(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cipher::PyDataKey>()?;
     m.add_class::<cipher::PyBlindIndexKey>()?;
     records::register(m)?;
+    privacy::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

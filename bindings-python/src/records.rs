@@ -62,7 +62,7 @@ fn opt_qty(py: Python<'_>, q: Option<Quantity>) -> PyResult<Option<Obj>> {
     q.map(|q| qty(py, q)).transpose()
 }
 
-fn list<T, U: PyClass + Into<PyClassInitializer<U>>>(
+pub(crate) fn list<T, U: PyClass + Into<PyClassInitializer<U>>>(
     py: Python<'_>,
     items: impl IntoIterator<Item = T>,
     convert: impl Fn(Python<'_>, T) -> PyResult<U>,
@@ -74,7 +74,7 @@ fn list<T, U: PyClass + Into<PyClassInitializer<U>>>(
 }
 
 /// `Name(field=repr, ...)` of a record.
-fn repr_of(this: &Bound<'_, PyAny>, name: &str, fields: &[&str]) -> PyResult<String> {
+pub(crate) fn repr_of(this: &Bound<'_, PyAny>, name: &str, fields: &[&str]) -> PyResult<String> {
     let mut out = format!("{name}(");
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
@@ -111,7 +111,10 @@ fn plain<'py>(value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     Ok(value)
 }
 
-fn dict_of<'py>(this: &Bound<'py, PyAny>, fields: &[&str]) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn dict_of<'py>(
+    this: &Bound<'py, PyAny>,
+    fields: &[&str],
+) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(this.py());
     for field in fields {
         out.set_item(*field, plain(this.getattr(*field)?)?)?;
@@ -155,6 +158,9 @@ macro_rules! record {
         }
     };
 }
+
+/// The record macro, for the records of other modules (`privacy`).
+pub(crate) use record;
 
 record! {
     /// A place that holds stock.
@@ -646,10 +652,13 @@ impl CustomerIdentity {
 }
 
 record! {
-    /// What `erase_subject` destroyed.
+    /// What `erase_subject` destroyed, and what it kept: `kept_fields` (sealed under
+    /// `kept_scope`) when `refusal` (`legal_hold` or `fiscal_retention`) kept the fiscal part.
     ErasureReceipt {
         kind: String, id: i64, destroyed_keys: Vec<u32>, unreadable_fields: Vec<String>,
-        blind_indexes_removed: usize, erased_at: DateTime<Utc>,
+        blind_indexes_removed: usize, kept_fields: Vec<String>, kept_scope: Option<String>,
+        refusal: Option<String>, holds: Vec<i64>, requests_closed: Vec<i64>,
+        erased_at: DateTime<Utc>,
     }
 }
 
@@ -665,6 +674,11 @@ impl ErasureReceipt {
             destroyed_keys: r.destroyed_keys,
             unreadable_fields: r.unreadable_fields,
             blind_indexes_removed: r.blind_indexes_removed,
+            kept_fields: r.kept_fields,
+            kept_scope: r.kept_scope,
+            refusal: r.refusal.map(|r| r.as_str().to_owned()),
+            holds: r.holds,
+            requests_closed: r.requests_closed,
             erased_at: r.erased_at,
         })
     }

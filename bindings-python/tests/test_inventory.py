@@ -860,6 +860,13 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[object]]
         customer = keep(inv.create_customer("C-1", "Ana", email="ana@example.com"))
         keep(inv.customer_identity(customer.id))
         keep(inv.erase_subject("customer", customer.id))
+        hold = keep(inv.place_legal_hold("suppliers", str(supplier.id), reason="AFIP"))
+        keep(inv.lift_legal_hold(hold.id))
+        keep(inv.record_privacy_request("customer", customer.id, "access"))
+        keep(inv.pending_privacy_requests())
+        keep(inv.rectify("supplier", supplier.id, {"phone": "1"}, reason="t"))
+        keep(inv.apply_retention())
+        keep(inv.prune_backups(path.parent))
         for _ in range(6):
             inv.record_audit_event("LOGIN_FAILED", failed=True, detail={"ip": "10.0.0.9"})
         keep(inv.detect_anomalies(now - datetime.timedelta(hours=1)))

@@ -92,3 +92,38 @@ def audit(inv: inventario.Inventory) -> bool:
     metrics: Optional[str] = inv.metrics_text()
     del detection, html, seq, metrics
     return report.ok and (report.problem is None)
+
+
+def privacy_duties(inv: inventario.Inventory, customer: int, backups: str) -> int:
+    holidays: list[datetime.date] = inventario.argentina_holidays(2025, 2026)
+    moved: list[int] = inv.set_holidays(holidays + [datetime.date(2025, 8, 15)])
+    request: inventario.PrivacyRequest = inv.record_privacy_request(
+        "customer", customer, "access", regime="gdpr", received_on=datetime.date(2025, 7, 4)
+    )
+    due: datetime.date = request.due_on
+    pending: list[inventario.PendingPrivacyRequest] = inv.pending_privacy_requests()
+    overdue = [p.request.id for p in pending if p.overdue or p.days_left < 0]
+    export: str = inv.export_subject("customer", customer)
+    csv_text: str = inv.export_subject_csv("customer", customer)
+    fixed: inventario.RectificationReceipt = inv.rectify(
+        "customer", customer, {"email": "ana@nuevo.example", "phone": None}, reason="ticket 7"
+    )
+    try:
+        inv.rectify("customer", customer, {"names": None}, reason="ticket 8")
+    except inventario.PrivacyError as e:
+        assert isinstance(e, inventario.ValidationError) and e.kind == "RequiredField"
+    hold: inventario.LegalHold = inv.place_legal_hold("customers", str(customer), reason="AFIP")
+    receipt: inventario.ErasureReceipt = inv.erase_subject("customer", customer)
+    kept: list[str] = receipt.kept_fields if receipt.refusal == "legal_hold" else []
+    inv.lift_legal_hold(hold.id)
+    holds: list[inventario.LegalHold] = inv.legal_holds()
+    refused: Optional[inventario.PrivacyRequest] = inv.privacy_request(request.id)
+    mine: list[inventario.PrivacyRequest] = inv.privacy_requests("customer", customer)
+    policy: inventario.RetentionPolicy = inv.set_retention_policy(operational_audit_days=60)
+    report: inventario.RetentionReport = inv.apply_retention()
+    again = inv.apply_retention(datetime.datetime.now(datetime.timezone.utc))
+    pruned: inventario.BackupPruneReport = inv.prune_backups(backups)
+    current: inventario.RetentionPolicy = inv.retention_policy()
+    days: list[datetime.date] = inv.holidays()
+    del moved, due, overdue, export, csv_text, fixed, kept, holds, refused, mine, policy, days
+    return report.audit_purged + (again.event_seq or 0) + len(pruned.removed) + current.backup_days

@@ -85,6 +85,10 @@ pub enum Error {
     /// a restored store that failed verification. A failed restore leaves nothing behind.
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
+    /// A privacy operation was refused (an unknown or closed request, a rectification of an
+    /// erased subject, a bad field or reason, an invalid retention policy); nothing changed.
+    #[error(transparent)]
+    Privacy(#[from] crate::domain::privacy::PrivacyError),
     /// The audit record of a decrypt could not be written, so the plaintext was withheld
     /// (fail-closed; see `OpenOptions::audit_fail_open`).
     #[error("the audit record could not be written, so nothing was returned: {source}")]

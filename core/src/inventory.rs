@@ -15,6 +15,7 @@ use crate::domain::catalog::{
 };
 use crate::domain::orders::{LineReceipt, OrderAction, OrderStatus, PurchaseOrder};
 use crate::domain::pricing::{PriceCalculator, DEFAULT_MINIMUM_MARGIN};
+use crate::domain::privacy::{HolidayCalendar, RefusalReason, RetentionPolicy, SubjectChanges};
 use crate::domain::replenishment::{SeasonalFactors, SupplierReorder};
 use crate::domain::suppliers::Assignment;
 use crate::domain::values::{Barcode, Cuit, Quantity, Sku};
@@ -26,11 +27,15 @@ use crate::error::{Error, Result};
 use crate::keyring::Keyring;
 use crate::metrics::Metrics;
 use crate::store::{
-    AuditFailure, Connect, CriticalProduct, DashboardSummary, DraftedOrders, ErasureReceipt,
-    FloorOutcome, FloorSetup, HistoryFilter, LedgerReport, MonthlyTrend, NewCustomer, NewOrderLine,
-    OrderReceipt, OverStock, Page, ProviderStats, Recorded, RepriceReport, Repricing, StockRow,
-    StockValue, Store, StoredCustomer, SubjectKind, SupplierStock, TimelineEntry, TopOrdered,
-    TopProduct, WeeklySales,
+    AuditFailure, BackupPruneReport, Connect, CriticalProduct, DashboardSummary, DraftedOrders,
+    ErasureReceipt, FloorOutcome, FloorSetup, HistoryFilter, LedgerReport, MonthlyTrend,
+    NewCustomer, NewOrderLine, OrderReceipt, OverStock, Page, ProviderStats, Recorded,
+    RepriceReport, Repricing, StockRow, StockValue, Store, StoredCustomer, SubjectKind,
+    SupplierStock, TimelineEntry, TopOrdered, TopProduct, WeeklySales,
+};
+use crate::store::{
+    NewPrivacyRequest, PendingRequest, PrivacyRequest, RectificationReceipt, RetentionReport,
+    SubjectExport,
 };
 
 /// How to open an [`Inventory`].
@@ -474,9 +479,154 @@ impl Inventory {
     /// Crypto-shreds one customer or supplier: destroys their data key (their sealed fields
     /// then fail with `KeyDestroyed` for good) and removes their blind indexes, in one
     /// transaction. Commercial records that name them by id (movements, orders) stay.
+    ///
+    /// When a legal hold covers them or their fiscal records, or a fiscal record of theirs is
+    /// younger than the fiscal retention period, the fiscal fields (a customer's names,
+    /// document and address; a supplier's CUIT and address) are sealed again under a key
+    /// scope of their own (`fiscal:<kind>:<id>`) and kept: the receipt's `refusal` says why
+    /// and `kept_fields` what. Everything else is erased. Their pending erasure requests are
+    /// answered (completed, or partially refused) in the same transaction; docs/PRIVACY.md.
     pub async fn erase_subject(&self, kind: SubjectKind, id: i64) -> Result<ErasureReceipt> {
         let result = self.store.erase_subject(kind, id, &self.actor).await;
         self.audit_failure(result).await
+    }
+
+    // --- privacy duties ------------------------------------------------------------------
+
+    /// Records a data subject's request (access, rectification, erasure) received on
+    /// `request.received_on` (today or earlier in the store's time zone), with its deadline
+    /// from the regime's table and the store's holidays; audited `PRIVACY_REQUEST`. The
+    /// export, rectification or erasure of that subject answers it.
+    ///
+    /// # Errors
+    /// [`crate::domain::privacy::PrivacyError::ReceivedInFuture`]; the subject's
+    /// `CustomerNotFound` / `SupplierNotFound` rule.
+    pub async fn record_privacy_request(
+        &self,
+        request: &NewPrivacyRequest,
+    ) -> Result<PrivacyRequest> {
+        self.store
+            .record_privacy_request(request, self.today(), &self.actor)
+            .await
+    }
+
+    /// The privacy request with `id`, if any.
+    pub async fn privacy_request(&self, id: i64) -> Result<Option<PrivacyRequest>> {
+        self.store.privacy_request(id).await
+    }
+
+    /// Every privacy request, of one subject or of all, oldest first.
+    pub async fn privacy_requests(
+        &self,
+        subject: Option<(SubjectKind, i64)>,
+    ) -> Result<Vec<PrivacyRequest>> {
+        self.store.privacy_requests(subject).await
+    }
+
+    /// The pending privacy requests, soonest deadline first, each with the calendar days left
+    /// as of `on` (negative once overdue): what a dashboard shows.
+    pub async fn pending_privacy_requests(&self, on: NaiveDate) -> Result<Vec<PendingRequest>> {
+        self.store.pending_privacy_requests(on).await
+    }
+
+    /// Refuses a pending request with one of the shop's reasons
+    /// ([`RefusalReason::IdentityNotVerified`], `ManifestlyUnfounded`, `RepeatedRequest`,
+    /// `LegalObligation`); audited `PRIVACY_REQUEST`.
+    ///
+    /// # Errors
+    /// `RequestNotFound`, `RequestClosed`, and `AutomaticReason` for the reasons only an
+    /// erasure decides (inside [`Error::Privacy`]).
+    pub async fn refuse_privacy_request(
+        &self,
+        id: i64,
+        reason: RefusalReason,
+    ) -> Result<PrivacyRequest> {
+        self.store
+            .refuse_privacy_request(id, reason, &self.actor)
+            .await
+    }
+
+    /// Everything the store holds about one customer or supplier: their record, their
+    /// personal data decrypted (erased fields reported as erased), the records that refer to
+    /// them, their privacy requests and the audit records about them (redacted). Write it with
+    /// [`SubjectExport::to_json`] or [`SubjectExport::to_csv`].
+    ///
+    /// The access is recorded (`ACCESS_REQUEST`) before anything is returned, in the
+    /// transaction that answers their pending access requests; if that record cannot be
+    /// written the export is withheld ([`Error::AuditUnavailable`]), whatever the handle's
+    /// fail-open setting.
+    pub async fn export_subject(&self, kind: SubjectKind, id: i64) -> Result<SubjectExport> {
+        let result = self.store.export_subject(kind, id, &self.actor).await;
+        self.audit_failure(result).await
+    }
+
+    /// Corrects a subject's personal fields: each new value sealed under the subject's own
+    /// key, blind indexes (document, email, CUIT) recomputed or removed, in one transaction
+    /// audited `SENSITIVE_DATA_MODIFY` with the new values' MACs and `reason` (a ticket or a
+    /// short cause, never a personal value: it is recorded in clear). Answers their pending
+    /// rectification requests.
+    ///
+    /// # Errors
+    /// Inside [`Error::Privacy`]: `UnknownField`, `RequiredField` (names), `NoChanges`,
+    /// `DocumentTypeWithoutDocument`, `InvalidReason`, `SubjectErased`; a document or CUIT
+    /// that does not parse is its value rule. Nothing is changed.
+    pub async fn rectify(
+        &self,
+        kind: SubjectKind,
+        id: i64,
+        changes: &SubjectChanges,
+        reason: &str,
+    ) -> Result<RectificationReceipt> {
+        self.store
+            .rectify(kind, id, changes, reason, &self.actor)
+            .await
+    }
+
+    /// The holidays business-day deadlines skip.
+    pub async fn holidays(&self) -> Result<HolidayCalendar> {
+        self.store.holidays().await
+    }
+
+    /// Replaces the holiday calendar (e.g. [`HolidayCalendar::argentina`] plus the year's
+    /// movable holidays) and recomputes every pending request's deadline; returns the ids of
+    /// the requests whose deadline moved. Audited `PRIVACY_REQUEST`; the same calendar again
+    /// writes nothing.
+    pub async fn set_holidays(&self, calendar: &HolidayCalendar) -> Result<Vec<i64>> {
+        self.store.set_holidays(calendar, &self.actor).await
+    }
+
+    /// The retention policy (the defaults until one is set).
+    pub async fn retention_policy(&self) -> Result<RetentionPolicy> {
+        self.store.retention_policy().await
+    }
+
+    /// Sets the retention policy; audited `PRIVACY_REQUEST`.
+    ///
+    /// # Errors
+    /// `InvalidPolicy` (inside [`Error::Privacy`]) for a period of zero or beyond 100 years.
+    pub async fn set_retention_policy(&self, policy: RetentionPolicy) -> Result<RetentionPolicy> {
+        self.store.set_retention_policy(policy, &self.actor).await
+    }
+
+    /// Applies the retention policy as of `now`, in one transaction audited
+    /// `RETENTION_PURGE`: purges the longest prefix of the audit chain in which every record
+    /// is past its category's period and under no legal hold (so the chain stays verifiable),
+    /// and destroys the kept fiscal parts whose holds were lifted and whose fiscal period is
+    /// over. Idempotent: a run with nothing to do writes nothing.
+    pub async fn apply_retention(&self, now: DateTime<Utc>) -> Result<RetentionReport> {
+        self.store.apply_retention(now, &self.actor).await
+    }
+
+    /// Deletes the backups of this store in `dir` made before the policy's backup period (as
+    /// their headers say; [`crate::backup::inspect`]), keeping the newest one and any that a
+    /// legal hold on `backups` (key: the file name, or empty for all) covers. Other files are
+    /// left alone. Audited `RETENTION_PURGE` when something was removed.
+    pub async fn prune_backups(
+        &self,
+        dir: &std::path::Path,
+        now: DateTime<Utc>,
+    ) -> Result<BackupPruneReport> {
+        self.store.prune_backups(dir, now, &self.actor).await
     }
 
     // --- legacy import -------------------------------------------------------------------

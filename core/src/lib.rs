@@ -65,6 +65,11 @@ pub use keyring::{
     DataKeyRotation, Keyring, KeyringOptions, MasterKeyRotation, DEFAULT_KEYRING_ACTOR,
 };
 pub use store::{
+    BackupPruneReport, ExportedAuditEvent, ExportedField, ExportedValue, KeptFiscalPart,
+    NewPrivacyRequest, PendingRequest, PrivacyRequest, RectificationReceipt, RetentionReport,
+    SubjectExport, SubjectReference, EXPORT_FORMAT,
+};
+pub use store::{
     CriticalProduct, DashboardSummary, DraftedOrders, ErasureReceipt, FloorOutcome, FloorSetup,
     HistoryFilter, LedgerDiscrepancy, LedgerReport, MonthlyTrend, NewCustomer, NewOrderLine,
     OrderReceipt, OverStock, Page, ProviderStats, Recorded, ReencryptProgress, ReencryptReport,

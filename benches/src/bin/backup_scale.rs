@@ -228,7 +228,9 @@ async fn time_checks(path: &Path) -> Result<(f64, f64, f64), BoxError> {
     let inv = open(&url, 2).await?;
     let pool = sqlx::SqlitePool::connect(&url).await?;
     let started = Instant::now();
-    let _: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await?;
+    let _: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await?;
     let integrity = started.elapsed().as_secs_f64();
     pool.close().await;
     let started = Instant::now();

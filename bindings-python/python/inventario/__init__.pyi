@@ -19,6 +19,7 @@ __all__ = [
     "Anomaly",
     "AuditError",
     "AuditEvent",
+    "BackupPruneReport",
     "BlindIndexKey",
     "ChainBreak",
     "Customer",
@@ -40,6 +41,7 @@ __all__ = [
     "Keyring",
     "LedgerDiscrepancy",
     "LedgerReport",
+    "LegalHold",
     "Location",
     "LowStock",
     "MasterKeyRotation",
@@ -48,15 +50,21 @@ __all__ = [
     "MovementRequest",
     "OrderLine",
     "OrderReceipt",
+    "PendingPrivacyRequest",
+    "PrivacyError",
+    "PrivacyRequest",
     "Product",
     "ProductValue",
     "ProviderStats",
     "PurchaseOrder",
     "Recorded",
+    "RectificationReceipt",
     "ReencryptProgress",
     "ReencryptReport",
     "ReorderLine",
     "Reservation",
+    "RetentionPolicy",
+    "RetentionReport",
     "StockRow",
     "StockValue",
     "StoreError",
@@ -70,6 +78,7 @@ __all__ = [
     "VerifyReport",
     "WeeklySales",
     "__version__",
+    "argentina_holidays",
     "envelope_from_text",
     "envelope_key_id",
     "envelope_to_text",
@@ -87,6 +96,8 @@ _Normalizer: TypeAlias = Literal["exact", "email", "digits"]
 _Unit: TypeAlias = Literal["unidad", "unidades", "un", "u", "kg", "g", "l", "ml", "m"]
 _LossReason: TypeAlias = Literal["expired", "damaged", "theft", "other"]
 _DocumentType: TypeAlias = Literal["dni", "cuit", "cuil", "pasaporte"]
+_RequestKind: TypeAlias = Literal["access", "rectification", "erasure"]
+_Regime: TypeAlias = Literal["ley_25326", "gdpr"]
 _OrderStatus: TypeAlias = Literal["draft", "sent", "partially_received", "received", "cancelled"]
 _MovementKind: TypeAlias = Literal[
     "initial_stock",
@@ -139,6 +150,12 @@ class AuditError(InventarioError):
 
 class StoreError(InventarioError):
     """The database could not be opened, read or written."""
+
+class PrivacyError(ValidationError):
+    """A privacy duty was refused; nothing was changed. `kind` says why: UnknownField,
+    RequiredField, NoChanges, DocumentTypeWithoutDocument, SubjectErased, InvalidReason,
+    RequestNotFound, RequestClosed, AutomaticReason, ReceivedInFuture, InvalidPolicy,
+    TooManyHolidays or BackupDirectory."""
 
 # --- records ---------------------------------------------------------------------------------
 
@@ -384,12 +401,102 @@ class CustomerIdentity(_Record):
 
 @final
 class ErasureReceipt(_Record):
+    """What `erase_subject` destroyed, and the fiscal part it kept (`kept_fields`, sealed
+    under `kept_scope`) when `refusal` is `legal_hold` or `fiscal_retention`."""
+
     kind: str
     id: int
     destroyed_keys: list[int]
     unreadable_fields: list[str]
     blind_indexes_removed: int
+    kept_fields: list[str]
+    kept_scope: Optional[str]
+    refusal: Optional[Literal["legal_hold", "fiscal_retention"]]
+    holds: list[int]
+    requests_closed: list[int]
     erased_at: datetime.datetime
+
+@final
+class LegalHold(_Record):
+    """Audit records about `table`/`key` (an empty key: the whole table) are kept, and so is
+    the fiscal part of a subject it covers, until it is lifted."""
+
+    id: int
+    table: str
+    key: str
+    reason: str
+    placed_by: str
+    placed_at: datetime.datetime
+    lifted_at: Optional[datetime.datetime]
+
+@final
+class PrivacyRequest(_Record):
+    """A data subject's request and its deadline."""
+
+    id: int
+    subject_kind: Literal["customer", "supplier"]
+    subject_id: int
+    kind: _RequestKind
+    regime: _Regime
+    received_on: datetime.date
+    due_on: datetime.date
+    status: Literal["pending", "completed", "partially_refused", "refused"]
+    refusal: Optional[str]
+    outcome: Optional[dict[str, Any]]
+    received_by: str
+    created_at: datetime.datetime
+    closed_at: Optional[datetime.datetime]
+
+@final
+class PendingPrivacyRequest(_Record):
+    """A pending request with the calendar days left (negative once overdue)."""
+
+    request: PrivacyRequest
+    days_left: int
+    overdue: bool
+
+@final
+class RectificationReceipt(_Record):
+    kind: Literal["customer", "supplier"]
+    id: int
+    fields_written: list[str]
+    fields_cleared: list[str]
+    blind_indexes_updated: list[str]
+    requests_closed: list[int]
+
+@final
+class RetentionPolicy(_Record):
+    """How long each kind of record is kept (defaults 90, 365, 10 years, 30)."""
+
+    operational_audit_days: int
+    access_audit_days: int
+    fiscal_years: int
+    backup_days: int
+
+@final
+class RetentionReport(_Record):
+    """What `apply_retention` did; `event_seq` is None when it changed nothing."""
+
+    now: datetime.datetime
+    policy: RetentionPolicy
+    audit_purged: int
+    audit_purged_through: Optional[int]
+    audit_stopped_by: Optional[Literal["legal_hold", "operational_audit", "access_audit"]]
+    fiscal_scopes_destroyed: list[str]
+    destroyed_keys: list[int]
+    fiscal_parts_kept: int
+    event_seq: Optional[int]
+
+@final
+class BackupPruneReport(_Record):
+    """What `prune_backups` did in a directory (paths as str)."""
+
+    directory: str
+    removed: list[str]
+    kept: list[str]
+    held: list[str]
+    skipped: list[str]
+    event_seq: Optional[int]
 
 @final
 class OrderLine(_Record):
@@ -694,6 +801,9 @@ class BlindIndexKey:
     ) -> bytes: ...
 
 def envelope_to_text(envelope: bytes) -> str: ...
+def argentina_holidays(first_year: int, last_year: int) -> list[datetime.date]:
+    """Argentina's rule-based national holidays of those years (fixed dates, Carnival, Good
+    Friday); add the year's movable holidays before `Inventory.set_holidays`."""
 def envelope_from_text(text: str) -> bytes: ...
 def envelope_key_id(envelope: bytes) -> int: ...
 def open_keyring(
@@ -1023,7 +1133,92 @@ class Inventory:
     def find_customers_by_email(self, email: str) -> list[Customer]: ...
     def erase_subject(
         self, kind: Literal["customer", "supplier"], id: int
-    ) -> ErasureReceipt: ...
+    ) -> ErasureReceipt:
+        """Crypto-shreds the subject. A legal hold on them (or their fiscal records), or a
+        fiscal record within the fiscal period, keeps their fiscal fields under a key of
+        their own (`refusal` says why). Answers their pending erasure requests."""
+
+    # privacy duties
+    def place_legal_hold(self, table: str, key: str = "", *, reason: str) -> LegalHold: ...
+    def lift_legal_hold(self, id: int) -> LegalHold: ...
+    def legal_holds(self) -> list[LegalHold]: ...
+    def record_privacy_request(
+        self,
+        kind: Literal["customer", "supplier"],
+        id: int,
+        request: _RequestKind,
+        *,
+        regime: _Regime = "ley_25326",
+        received_on: Optional[datetime.date] = None,
+    ) -> PrivacyRequest:
+        """Records a request with its deadline (Ley 25.326: access 10 calendar days,
+        rectification and erasure 5 business days; GDPR: one month).
+
+        Raises:
+            PrivacyError: `received_on` is after today (kind ReceivedInFuture).
+            ValidationError: the subject does not exist."""
+    def privacy_request(self, id: int) -> Optional[PrivacyRequest]: ...
+    def privacy_requests(
+        self,
+        kind: Optional[Literal["customer", "supplier"]] = None,
+        id: Optional[int] = None,
+    ) -> list[PrivacyRequest]: ...
+    def pending_privacy_requests(
+        self, on: Optional[datetime.date] = None
+    ) -> list[PendingPrivacyRequest]: ...
+    def refuse_privacy_request(
+        self,
+        id: int,
+        reason: Literal[
+            "identity_not_verified",
+            "manifestly_unfounded",
+            "repeated_request",
+            "legal_obligation",
+        ],
+    ) -> PrivacyRequest:
+        """Raises:
+        PrivacyError: unknown (RequestNotFound) or closed (RequestClosed) request."""
+    def export_subject(self, kind: Literal["customer", "supplier"], id: int) -> str:
+        """Everything held about the subject, as JSON text, recorded as ACCESS_REQUEST first.
+
+        Raises:
+            AuditError: the access could not be recorded (nothing is returned)."""
+    def export_subject_csv(self, kind: Literal["customer", "supplier"], id: int) -> str:
+        """The export as CSV (RFC 4180; formulas neutralised with a leading quote)."""
+    def rectify(
+        self,
+        kind: Literal["customer", "supplier"],
+        id: int,
+        changes: dict[str, Optional[str]],
+        *,
+        reason: str,
+    ) -> RectificationReceipt:
+        """Corrects personal fields (None clears one), re-encrypted under the subject's key.
+
+        Raises:
+            PrivacyError: an unknown field, names cleared, no change, a bad reason, or an
+                erased subject.
+            ValidationError: a document or CUIT that does not parse."""
+    def holidays(self) -> list[datetime.date]: ...
+    def set_holidays(self, days: Sequence[datetime.date]) -> list[int]: ...
+    def retention_policy(self) -> RetentionPolicy: ...
+    def set_retention_policy(
+        self,
+        *,
+        operational_audit_days: Optional[int] = None,
+        access_audit_days: Optional[int] = None,
+        fiscal_years: Optional[int] = None,
+        backup_days: Optional[int] = None,
+    ) -> RetentionPolicy:
+        """Raises:
+        PrivacyError: a period of zero or beyond 100 years (kind InvalidPolicy)."""
+    def apply_retention(self, now: Optional[datetime.datetime] = None) -> RetentionReport: ...
+    def prune_backups(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        now: Optional[datetime.datetime] = None,
+    ) -> BackupPruneReport: ...
 
     # legacy import
     def import_legacy(

@@ -59,12 +59,14 @@ pub enum EventType {
     RetentionPurge,
     /// A legal hold placed or lifted.
     LegalHold,
+    /// A data subject's request (access, rectification, erasure) received or refused.
+    PrivacyRequest,
     /// An application's own event name: 1 to 64 of `A-Z`, `0-9` and `_`, starting with a letter.
     Other(String),
 }
 
 impl EventType {
-    const KNOWN: [(EventType, &'static str); 19] = [
+    const KNOWN: [(EventType, &'static str); 20] = [
         (EventType::StockMovement, "STOCK_MOVEMENT"),
         (EventType::StockReservation, "STOCK_RESERVATION"),
         (EventType::ProductChange, "PRODUCT_CHANGE"),
@@ -84,6 +86,7 @@ impl EventType {
         (EventType::AccessRequest, "ACCESS_REQUEST"),
         (EventType::RetentionPurge, "RETENTION_PURGE"),
         (EventType::LegalHold, "LEGAL_HOLD"),
+        (EventType::PrivacyRequest, "PRIVACY_REQUEST"),
     ];
 
     /// The stored name, e.g. `STOCK_MOVEMENT`.

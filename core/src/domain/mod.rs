@@ -13,6 +13,7 @@ mod ids;
 pub mod movement;
 pub mod orders;
 pub mod pricing;
+pub mod privacy;
 pub mod replenishment;
 pub mod suppliers;
 pub mod text;

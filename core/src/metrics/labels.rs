@@ -185,6 +185,8 @@ label_enum! {
         RetentionPurge => "RETENTION_PURGE",
         /// `LEGAL_HOLD`.
         LegalHold => "LEGAL_HOLD",
+        /// `PRIVACY_REQUEST`.
+        PrivacyRequest => "PRIVACY_REQUEST",
         /// Any other name, e.g. an application's own event type.
         Other => "OTHER",
     }
@@ -384,7 +386,7 @@ mod tests {
             upper,
         );
         assert_eq!(MovementKindLabel::ALL.len(), 8);
-        assert_eq!(AuditEventLabel::ALL.len(), 20);
+        assert_eq!(AuditEventLabel::ALL.len(), 21);
     }
 
     #[test]

@@ -305,7 +305,7 @@ mod tests {
             }
         }
         assert_eq!(CounterMetric::StockMovements.label_sets().len(), 8 * 3);
-        assert_eq!(CounterMetric::AuditEvents.label_sets().len(), 20 * 2);
+        assert_eq!(CounterMetric::AuditEvents.label_sets().len(), 21 * 2);
     }
 
     #[test]

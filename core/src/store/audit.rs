@@ -25,6 +25,7 @@ use crate::audit::{
     StoredRecord, TamperKind, Target, GENESIS_HASH,
 };
 use crate::crypto::KeyMaterial;
+use crate::domain::privacy::{AuditCategory, PurgeStop};
 use crate::domain::{Actor, RuleError};
 use crate::error::{Error, Result};
 use crate::metrics::{AuditEventLabel, AuditStatusLabel};
@@ -597,7 +598,7 @@ impl Store {
         .transpose()
     }
 
-    async fn store_id(&self) -> Result<[u8; 16]> {
+    pub(super) async fn store_id(&self) -> Result<[u8; 16]> {
         let id: Vec<u8> =
             sqlx::query_scalar("SELECT store_id FROM crypto_meta WHERE tenant_id = $1")
                 .bind(self.tenant())
@@ -865,47 +866,17 @@ impl Store {
         actor: &Actor,
     ) -> Result<PurgeReport> {
         let mut tx = self.write().await?;
-        let anchor: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(seq), 0) FROM audit_anchor WHERE tenant_id = $1",
-        )
-        .bind(self.tenant())
-        .fetch_one(&mut *tx)
-        .await?;
-        let first_kept: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(e.seq) FROM audit_events e WHERE e.tenant_id = $1 AND e.seq > $2 \
-               AND (e.at >= $3 OR EXISTS (SELECT 1 FROM legal_holds h WHERE h.tenant_id = e.tenant_id \
-                 AND h.lifted_at IS NULL AND h.target_table = e.target_table \
-                 AND (h.target_key = '' OR h.target_key = e.target_key)))",
-        )
-        .bind(self.tenant())
-        .bind(anchor)
-        .bind(micros(cutoff))
-        .fetch_one(&mut *tx)
-        .await?;
-        let last_seq: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(seq) FROM audit_events WHERE tenant_id = $1")
-                .bind(self.tenant())
-                .fetch_one(&mut *tx)
-                .await?;
-        let through = match (first_kept, last_seq) {
-            (Some(kept), _) => kept - 1,
-            (None, Some(last)) => last,
-            (None, None) => anchor,
-        };
-        let stopped_by_hold = match first_kept {
-            Some(kept) => {
-                let at: i64 = sqlx::query_scalar(
-                    "SELECT at FROM audit_events WHERE tenant_id = $1 AND seq = $2",
-                )
-                .bind(self.tenant())
-                .bind(kept)
-                .fetch_one(&mut *tx)
-                .await?;
-                at < micros(cutoff)
-            }
-            None => false,
-        };
-        if through <= anchor {
+        let purge = self
+            .purge_prefix(
+                &mut tx,
+                PurgeCutoffs {
+                    operational: cutoff,
+                    access: cutoff,
+                },
+            )
+            .await?;
+        let stopped_by_hold = purge.stop == Some(PurgeStop::LegalHold);
+        let (Some(through), Some(last_hash)) = (purge.through, purge.last_hash) else {
             tx.rollback().await?;
             return Ok(PurgeReport {
                 purged: 0,
@@ -913,17 +884,121 @@ impl Store {
                 stopped_by_hold,
                 event_seq: None,
             });
+        };
+        let entry = Entry::new(EventType::RetentionPurge, "audit_events", "").detail(json!({
+            "purged": purge.purged,
+            "purged_through_seq": through,
+            "last_purged_hash": hex::encode(&last_hash),
+            "cutoff": cutoff.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "stopped_by_legal_hold": stopped_by_hold,
+        }));
+        let seq = self.commit_audited(tx, actor, entry).await?;
+        Ok(PurgeReport {
+            purged: purge.purged,
+            purged_through: u64::try_from(through).ok(),
+            stopped_by_hold,
+            event_seq: Some(seq),
+        })
+    }
+
+    /// Removes, inside `tx`, the longest prefix of the chain (after its anchor) in which every
+    /// record is older than its category's cutoff and under no legal hold, and moves the
+    /// anchor to the last record removed. The caller appends the `RETENTION_PURGE` record
+    /// that vouches for the new anchor (with [`PrefixPurge::through`] and
+    /// [`PrefixPurge::last_hash`]) before it commits.
+    ///
+    /// The chain's last record is never removed when it is itself a `RETENTION_PURGE`: it is
+    /// the previous purge's own record, and removing it would only make every later run, with
+    /// nothing else to purge, write another one.
+    pub(crate) async fn purge_prefix(
+        &self,
+        tx: &mut Tx,
+        cutoffs: PurgeCutoffs,
+    ) -> Result<PrefixPurge> {
+        let anchor: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) FROM audit_anchor WHERE tenant_id = $1",
+        )
+        .bind(self.tenant())
+        .fetch_one(&mut **tx)
+        .await?;
+        let access_types = AuditCategory::ACCESS_EVENT_TYPES
+            .iter()
+            .map(|t| format!("'{t}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let first_kept: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT MIN(e.seq) FROM audit_events e WHERE e.tenant_id = $1 AND e.seq > $2 \
+               AND (e.at >= CASE WHEN e.event_type IN ({access_types}) THEN $4 ELSE $3 END \
+                 OR {HELD})"
+        ))
+        .bind(self.tenant())
+        .bind(anchor)
+        .bind(micros(cutoffs.operational))
+        .bind(micros(cutoffs.access))
+        .fetch_one(&mut **tx)
+        .await?;
+        let last = sqlx::query(
+            "SELECT seq, event_type FROM audit_events WHERE tenant_id = $1 \
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(self.tenant())
+        .fetch_optional(&mut **tx)
+        .await?;
+        let (last_seq, last_is_purge) = match &last {
+            Some(row) => (
+                Some(row.try_get::<i64, _>("seq")?),
+                row.try_get::<String, _>("event_type")? == EventType::RetentionPurge.as_str(),
+            ),
+            None => (None, false),
+        };
+        let mut through = match (first_kept, last_seq) {
+            (Some(kept), _) => kept - 1,
+            (None, Some(last)) => last,
+            (None, None) => anchor,
+        };
+        if let (Some(last), true) = (last_seq, last_is_purge) {
+            through = through.min(last - 1);
+        }
+        let stop = match first_kept {
+            Some(kept) => {
+                let row = sqlx::query(
+                    "SELECT at, event_type FROM audit_events WHERE tenant_id = $1 AND seq = $2",
+                )
+                .bind(self.tenant())
+                .bind(kept)
+                .fetch_one(&mut **tx)
+                .await?;
+                let category = AuditCategory::of_name(&row.try_get::<String, _>("event_type")?);
+                let cutoff = match category {
+                    AuditCategory::Operational => cutoffs.operational,
+                    AuditCategory::Access => cutoffs.access,
+                };
+                if row.try_get::<i64, _>("at")? >= micros(cutoff) {
+                    Some(PurgeStop::Retention(category))
+                } else {
+                    Some(PurgeStop::LegalHold)
+                }
+            }
+            None => None,
+        };
+        if through <= anchor {
+            return Ok(PrefixPurge {
+                purged: 0,
+                through: None,
+                last_hash: None,
+                stop,
+            });
         }
         let last_hash: Vec<u8> =
             sqlx::query_scalar("SELECT hash FROM audit_events WHERE tenant_id = $1 AND seq = $2")
                 .bind(self.tenant())
                 .bind(through)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
         let purged = sqlx::query("DELETE FROM audit_events WHERE tenant_id = $1 AND seq <= $2")
             .bind(self.tenant())
             .bind(through)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
             .rows_affected();
         sqlx::query(
@@ -935,21 +1010,13 @@ impl Store {
         .bind(through)
         .bind(&last_hash)
         .bind(micros(Utc::now()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        let entry = Entry::new(EventType::RetentionPurge, "audit_events", "").detail(json!({
-            "purged": purged,
-            "purged_through_seq": through,
-            "last_purged_hash": hex::encode(&last_hash),
-            "cutoff": cutoff.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            "stopped_by_legal_hold": stopped_by_hold,
-        }));
-        let seq = self.commit_audited(tx, actor, entry).await?;
-        Ok(PurgeReport {
+        Ok(PrefixPurge {
             purged,
-            purged_through: u64::try_from(through).ok(),
-            stopped_by_hold,
-            event_seq: Some(seq),
+            through: Some(through),
+            last_hash: Some(last_hash),
+            stop,
         })
     }
 
@@ -1046,9 +1113,38 @@ impl Store {
     }
 }
 
-const RECORD_COLUMNS: &str = "seq, event_id, at, actor, event_type, target_table, target_key, \
+pub(super) const RECORD_COLUMNS: &str =
+    "seq, event_id, at, actor, event_type, target_table, target_key, \
      status, key_id, detail, prev_hash, hash";
 const HOLD_COLUMNS: &str = "id, target_table, target_key, reason, placed_by, placed_at, lifted_at";
+
+/// Whether the audit record `e` is under a legal hold in force (on its target row, or on its
+/// whole table).
+const HELD: &str = "EXISTS (SELECT 1 FROM legal_holds h WHERE h.tenant_id = e.tenant_id \
+    AND h.lifted_at IS NULL AND h.target_table = e.target_table \
+    AND (h.target_key = '' OR h.target_key = e.target_key))";
+
+/// The cutoffs of a purge: a record older than its category's cutoff may go.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PurgeCutoffs {
+    /// For operational records.
+    pub(crate) operational: DateTime<Utc>,
+    /// For records about encrypted personal data.
+    pub(crate) access: DateTime<Utc>,
+}
+
+/// What [`Store::purge_prefix`] removed, inside its transaction.
+#[derive(Clone, Debug)]
+pub(crate) struct PrefixPurge {
+    /// Records removed.
+    pub(crate) purged: u64,
+    /// The last removed `seq` (the new anchor), when any was removed.
+    pub(crate) through: Option<i64>,
+    /// That record's hash.
+    pub(crate) last_hash: Option<Vec<u8>>,
+    /// What kept the first record that stayed (`None` when the chain ran out).
+    pub(crate) stop: Option<PurgeStop>,
+}
 
 async fn legal_hold_in(tx: &mut Tx, tenant: &str, id: i64) -> Result<Option<LegalHold>> {
     let row = sqlx::query(&format!(
@@ -1340,7 +1436,7 @@ fn stored_record(row: &AnyRow) -> Result<StoredRecord> {
     })
 }
 
-fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
+pub(super) fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
     let stored = stored_record(row)?;
     let bad = |what: &str| corrupt(format!("audit record {}: {what}", stored.seq));
     Ok(AuditEvent {

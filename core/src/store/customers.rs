@@ -14,8 +14,8 @@ use sqlx::Row;
 use super::codec::{self, corrupt, micros};
 use super::fields::{
     EncryptedColumn, SubjectKind, CUSTOMER_ADDRESS, CUSTOMER_DOCUMENT, CUSTOMER_EMAIL,
-    CUSTOMER_NAMES, CUSTOMER_PHONE, CUSTOMER_SURNAME, ENCRYPTED_COLUMNS, SUPPLIER_ADDRESS,
-    SUPPLIER_CUIT, SUPPLIER_EMAIL, SUPPLIER_PHONE,
+    CUSTOMER_NAMES, CUSTOMER_PHONE, CUSTOMER_SURNAME, SUPPLIER_ADDRESS, SUPPLIER_CUIT,
+    SUPPLIER_EMAIL, SUPPLIER_PHONE,
 };
 use super::keys::KeyChanges;
 use super::ledger::Tx;
@@ -71,14 +71,30 @@ pub struct ErasureReceipt {
     pub unreadable_fields: Vec<String>,
     /// The blind-index values removed, so the subject can no longer be found by them.
     pub blind_indexes_removed: usize,
+    /// The fiscal fields (`table.column`) kept, sealed under [`ErasureReceipt::kept_scope`],
+    /// because the fiscal part had to be kept ([`ErasureReceipt::refusal`]). Empty when
+    /// everything was erased.
+    pub kept_fields: Vec<String>,
+    /// The key scope that now holds the kept fiscal part (`fiscal:customer:42`), if any.
+    pub kept_scope: Option<String>,
+    /// Why part of the erasure was refused: a legal hold
+    /// ([`RefusalReason::LegalHold`](crate::domain::privacy::RefusalReason::LegalHold), with
+    /// [`ErasureReceipt::holds`]) or fiscal records within the retention period
+    /// ([`RefusalReason::FiscalRetention`](crate::domain::privacy::RefusalReason::FiscalRetention)).
+    /// `None` when everything was erased.
+    pub refusal: Option<crate::domain::privacy::RefusalReason>,
+    /// The legal holds in force that kept the fiscal part.
+    pub holds: Vec<i64>,
+    /// The pending erasure requests of this subject that the erasure answered.
+    pub requests_closed: Vec<i64>,
     /// When.
     pub erased_at: DateTime<Utc>,
 }
 
-const CUSTOMER_COLUMNS: &str = "id, code, kind, price_list, credit_limit_centavos, \
+pub(super) const CUSTOMER_COLUMNS: &str = "id, code, kind, price_list, credit_limit_centavos, \
     discount_centipercent, erased_at";
 
-fn customer_row(row: &AnyRow) -> Result<StoredCustomer> {
+pub(super) fn customer_row(row: &AnyRow) -> Result<StoredCustomer> {
     let kind: String = row.try_get("kind")?;
     let price_list: String = row.try_get("price_list")?;
     Ok(StoredCustomer {
@@ -122,7 +138,7 @@ fn price_list_code(list: PriceList) -> &'static str {
 }
 
 /// A document's stored type and its canonical text (digits only for DNI/CUIT/CUIL).
-fn document_parts(doc: &IdentityDocument) -> (&'static str, String) {
+pub(super) fn document_parts(doc: &IdentityDocument) -> (&'static str, String) {
     match doc {
         IdentityDocument::Dni(d) => ("dni", d.as_str().to_owned()),
         IdentityDocument::Cuit(c) => ("cuit", c.canonical().to_owned()),
@@ -131,7 +147,7 @@ fn document_parts(doc: &IdentityDocument) -> (&'static str, String) {
     }
 }
 
-fn document_from(kind: &str, text: &str) -> Result<IdentityDocument> {
+pub(super) fn document_from(kind: &str, text: &str) -> Result<IdentityDocument> {
     let bad = |_| corrupt("stored identity document does not parse");
     Ok(match kind {
         "dni" => IdentityDocument::Dni(Dni::parse(text).map_err(bad)?),
@@ -144,7 +160,7 @@ fn document_from(kind: &str, text: &str) -> Result<IdentityDocument> {
 
 /// The normaliser of a document's blind index: digits for the fiscal numbers, exact for
 /// passports (whose letters matter).
-fn document_normalizer(kind: &str) -> Normalizer {
+pub(super) fn document_normalizer(kind: &str) -> Normalizer {
     if kind == "pasaporte" {
         Normalizer::Exact
     } else {
@@ -185,7 +201,7 @@ impl Store {
 
     /// The blind index of `value` in `table`.`column`, creating the column's index key inside
     /// `tx` on first use.
-    async fn blind_index_in(
+    pub(super) async fn blind_index_in(
         &self,
         tx: &mut Tx,
         table: &str,
@@ -222,7 +238,7 @@ impl Store {
     }
 
     /// Makes sure subject `id` has an active data key, creating one inside `tx`.
-    async fn subject_key(
+    pub(super) async fn subject_key(
         &self,
         tx: &mut Tx,
         kind: SubjectKind,
@@ -687,98 +703,5 @@ impl Store {
             }
         }
         Ok(None)
-    }
-
-    /// Crypto-shreds one subject: destroys their data key(s), removes their blind indexes and
-    /// marks them erased, in one transaction. Commercial records (orders, movements) stay.
-    pub(crate) async fn erase_subject(
-        &self,
-        kind: SubjectKind,
-        id: i64,
-        actor: &Actor,
-    ) -> Result<ErasureReceipt> {
-        let now = Utc::now();
-        let mut tx = self.write().await?;
-        let table = kind.table();
-        let columns: Vec<EncryptedColumn> = ENCRYPTED_COLUMNS
-            .iter()
-            .filter(|c| c.subject == Some(kind))
-            .copied()
-            .collect();
-        let indexes: &[&str] = match kind {
-            SubjectKind::Customer => &["document_bidx", "email_bidx"],
-            SubjectKind::Supplier => &["cuit_bidx"],
-        };
-        let select = format!(
-            "SELECT {} , {} FROM {table} WHERE tenant_id = $1 AND id = $2",
-            columns
-                .iter()
-                .map(|c| format!("{} IS NOT NULL AS has_{}", c.column, c.column))
-                .collect::<Vec<_>>()
-                .join(", "),
-            indexes
-                .iter()
-                .map(|c| format!("{c} IS NOT NULL AS has_{c}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-        let Some(row) = sqlx::query(&select)
-            .bind(self.tenant())
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-        else {
-            return Err(match kind {
-                SubjectKind::Customer => RuleError::CustomerNotFound(CustomerId(id)),
-                SubjectKind::Supplier => RuleError::SupplierNotFound(SupplierId(id)),
-            }
-            .into());
-        };
-        let mut unreadable_fields = Vec::new();
-        for c in &columns {
-            if codec::flag(&row, format!("has_{}", c.column).as_str())? {
-                unreadable_fields.push(format!("{}.{}", c.table, c.column));
-            }
-        }
-        let mut blind_indexes_removed = 0;
-        for c in indexes {
-            if codec::flag(&row, format!("has_{c}").as_str())? {
-                blind_indexes_removed += 1;
-            }
-        }
-        let mut changes = KeyChanges::default();
-        let destroyed_keys = self
-            .destroy_scope(&mut tx, &kind.scope(id), &mut changes)
-            .await?;
-        let clear = indexes
-            .iter()
-            .map(|c| format!("{c} = NULL"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        sqlx::query(&format!(
-            "UPDATE {table} SET {clear}, erased_at = $3 WHERE tenant_id = $1 AND id = $2"
-        ))
-        .bind(self.tenant())
-        .bind(id)
-        .bind(micros(now))
-        .execute(&mut *tx)
-        .await?;
-        let entry = Entry::new(EventType::KeyDestroyed, table, id).detail(json!({
-            "action": "erase_subject",
-            "scope": kind.scope(id),
-            "destroyed_keys": destroyed_keys,
-            "unreadable_fields": unreadable_fields,
-            "blind_indexes_removed": blind_indexes_removed,
-        }));
-        self.commit_audited(tx, actor, entry).await?;
-        changes.apply(self.keys());
-        Ok(ErasureReceipt {
-            kind,
-            id,
-            destroyed_keys,
-            unreadable_fields,
-            blind_indexes_removed,
-            erased_at: codec::instant(micros(now))?,
-        })
     }
 }

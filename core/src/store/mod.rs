@@ -16,6 +16,7 @@ mod import;
 mod keys;
 mod ledger;
 mod orders;
+mod privacy;
 mod queries;
 mod reencrypt;
 mod repricing;
@@ -49,6 +50,11 @@ pub use floor::{FloorOutcome, FloorSetup};
 pub(crate) use keys::KeyChanges;
 pub use ledger::Recorded;
 pub use orders::{DraftedOrders, NewOrderLine, OrderReceipt};
+pub use privacy::{
+    BackupPruneReport, ExportedAuditEvent, ExportedField, ExportedValue, KeptFiscalPart,
+    NewPrivacyRequest, PendingRequest, PrivacyRequest, RectificationReceipt, RetentionReport,
+    SubjectExport, SubjectReference, EXPORT_FORMAT,
+};
 pub use queries::{
     CriticalProduct, HistoryFilter, LedgerDiscrepancy, LedgerReport, OverStock, Page, StockRow,
     StockValue, SupplierStock, TimelineEntry, TopProduct, WeeklySales, REPAIR_REASON,
