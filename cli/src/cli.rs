@@ -156,6 +156,47 @@ Examples:
   inventario --db tienda.db --key-file escrow/mk.key drill --report drill.json --markdown drill.md"
     )]
     Drill(DrillArgs),
+    /// Privacy duties on a schedule: pending requests, retention, expired backups
+    #[command(subcommand)]
+    Privacy(PrivacyCommand),
+}
+
+/// `inventario privacy …`
+#[derive(Subcommand)]
+pub(crate) enum PrivacyCommand {
+    /// List the open data-subject requests with the days left before their deadline
+    #[command(
+        long_about = "List the open access, rectification and erasure requests \
+(`Inventory::pending_privacy_requests`, docs/PRIVACY.md) with their regime, the day they were \
+received, the deadline and the days left as of today in the shop's time zone, overdue ones \
+first (negative days left)."
+    )]
+    Pending,
+    /// Apply the retention policy now (idempotent; audited RETENTION_PURGE)
+    #[command(
+        long_about = "Apply the store's retention policy as of now (`Inventory::apply_retention`, \
+docs/PRIVACY.md): purge the audit records every category's period allows (never those under a \
+legal hold; the chain stays verifiable) and destroy fiscal parts whose reason has expired. Running \
+it twice changes nothing the second time. Meant for a daily schedule.",
+        after_help = "\
+Examples:
+  inventario --db tienda.db --key-file tienda.key privacy apply-retention"
+    )]
+    ApplyRetention,
+    /// Delete this store's backups in DIR older than the policy's backup period
+    #[command(
+        long_about = "Delete the backups of this store in DIR made before the retention policy's \
+backup period (30 days by default; `Inventory::prune_backups`). Only files whose header names \
+this store are considered, the newest is always kept, and backups under a legal hold stay.",
+        after_help = "\
+Examples:
+  inventario --db tienda.db --key-file tienda.key privacy prune-backups /var/backups/tienda"
+    )]
+    PruneBackups {
+        /// The directory holding the backups
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 /// `inventario backup …`

@@ -134,7 +134,8 @@ pub(crate) fn code_of(error: &Error) -> Code {
         | Error::Pricing(_)
         | Error::Order(_)
         | Error::IdempotencyConflict { .. }
-        | Error::Import(_) => Code::Refused,
+        | Error::Import(_)
+        | Error::Privacy(_) => Code::Refused,
         Error::Store(_) | Error::AuditUnavailable { .. } => Code::Store,
         Error::Crypto(error) | Error::Field { source: error, .. } => crypto_code(error),
         Error::Audit(error) => audit_code(error),

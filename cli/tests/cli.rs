@@ -897,3 +897,37 @@ fn set_owner_only(path: &Path) {
     #[cfg(not(unix))]
     let _ = path;
 }
+
+#[test]
+fn privacy_pending_retention_and_backup_pruning_run_from_a_schedule() {
+    let store = Store::init();
+    seed(&store);
+    let out = store.run(&["privacy", "pending"]);
+    assert!(out.ok().contains("no pending privacy requests"), "{out:#?}");
+    let json = store.run(&["--json", "privacy", "pending"]).json();
+    assert_eq!(json["pending"], serde_json::json!([]));
+
+    // Twice: the second run purges nothing.
+    let first = store.run(&["--json", "privacy", "apply-retention"]).json();
+    let second = store.run(&["--json", "privacy", "apply-retention"]).json();
+    assert_eq!(second["audit_purged"], 0, "{first:#} then {second:#}");
+    store.run(&["audit", "verify"]).ok();
+
+    // One fresh backup in the directory: it is the newest, so it stays.
+    let backups = store.path("backups");
+    std::fs::create_dir(&backups).unwrap();
+    let file = backups.join("tienda-1.ibk");
+    store
+        .run(&["backup", "create", file.to_str().unwrap()])
+        .ok();
+    let pruned = store
+        .run(&[
+            "--json",
+            "privacy",
+            "prune-backups",
+            backups.to_str().unwrap(),
+        ])
+        .json();
+    assert_eq!(pruned["removed"], serde_json::json!([]), "{pruned:#}");
+    assert!(file.exists());
+}

@@ -5,6 +5,7 @@ mod audit;
 mod backup;
 mod import;
 mod keys;
+mod privacy;
 mod stock;
 
 use inventario_core::crypto::{CryptoError, MasterSecret};
@@ -29,6 +30,7 @@ pub(crate) async fn run(cli: Cli) -> Result<Code, Failure> {
         Command::Backup(command) => backup::run(&context, command).await,
         Command::Restore(args) => backup::restore(&context, args).await,
         Command::Drill(args) => backup::drill(&context, args).await,
+        Command::Privacy(command) => privacy::run(&context, command).await,
     }
 }
 
