@@ -141,9 +141,29 @@ pub(crate) async fn restore_with(
     })
 }
 
+/// How many times [`to_single_file`] tries again while the file is still busy.
+const SINGLE_FILE_ATTEMPTS: u32 = 50;
+
+/// [`switch_to_single_file`], tried again while SQLite reports the file busy. Leaving WAL mode
+/// needs every other connection to the file gone; the verification's pool is closed by then,
+/// yet under load this step was seen to fail with `SQLITE_BUSY` an instant later (in about one
+/// restore in four with the test binary run four times at once), and to succeed when retried.
+async fn to_single_file(path: &Path) -> Result<()> {
+    let mut attempt = 1;
+    loop {
+        match switch_to_single_file(path).await {
+            Err(error) if attempt < SINGLE_FILE_ATTEMPTS && crate::store::is_retryable(&error) => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 /// Switches the database at `path` out of WAL mode, which checkpoints its WAL into it and
 /// removes the `-wal` and `-shm` files. The store switches back to WAL when next opened.
-async fn to_single_file(path: &Path) -> Result<()> {
+async fn switch_to_single_file(path: &Path) -> Result<()> {
     let options = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(false);

@@ -6,7 +6,7 @@
 //! derivation, audit head) are read from the copy itself, so they describe exactly what is in
 //! the backup.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -124,9 +124,9 @@ pub(crate) async fn read_facts(conn: &mut SqliteConnection, tenant: &str) -> Res
     })
 }
 
-/// Refuses a store that is not a SQLite file: PostgreSQL, and in-memory databases (whose
-/// `VACUUM INTO` copy is made in memory too).
-pub(crate) async fn ensure_file_backed(store: &Store) -> Result<()> {
+/// The store's database file; refuses a store that is not a SQLite file: PostgreSQL, and
+/// in-memory databases (whose `VACUUM INTO` copy is made in memory too).
+pub(crate) async fn ensure_file_backed(store: &Store) -> Result<PathBuf> {
     if store.backend() != Backend::Sqlite {
         return Err(BackupError::Unsupported(
             "backing up a PostgreSQL store: use pg_dump (docs/OPERATIONS.md)",
@@ -143,7 +143,7 @@ pub(crate) async fn ensure_file_backed(store: &Store) -> Result<()> {
         )
         .into());
     }
-    Ok(())
+    Ok(PathBuf::from(file))
 }
 
 /// Backs up `store` into the new file `dest` (see [`crate::Inventory::backup`]).
@@ -153,7 +153,7 @@ pub(crate) async fn backup_store(
     options: &BackupOptions,
 ) -> Result<BackupInfo> {
     let started = Instant::now();
-    ensure_file_backed(store).await?;
+    let database = ensure_file_backed(store).await?;
     if dest.exists() {
         return Err(BackupError::DestinationExists(
             dest.to_owned(),
@@ -162,7 +162,10 @@ pub(crate) async fn backup_store(
         .into());
     }
     let mut temp = TempFiles::new();
-    let snapshot = sibling(dest, "snapshot");
+    // The plaintext snapshot goes next to the database, not next to the backup: a process
+    // killed before it is removed leaves it where the database already is, never in the
+    // backup directory that may be copied offsite.
+    let snapshot = sibling(&database, "snapshot");
     temp.add(&snapshot);
     vacuum_into(store.pool(), &snapshot).await?;
     let payload_len = std::fs::metadata(&snapshot)
