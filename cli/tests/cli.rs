@@ -931,3 +931,16 @@ fn privacy_pending_retention_and_backup_pruning_run_from_a_schedule() {
     assert_eq!(pruned["removed"], serde_json::json!([]), "{pruned:#}");
     assert!(file.exists());
 }
+
+#[test]
+fn a_mistyped_tenant_is_refused_and_creates_nothing() {
+    let store = Store::init();
+    for _ in 0..2 {
+        let out = store.run(&["--tenant", "sucursal-typo", "keys", "status"]);
+        assert!(
+            out.fails(5).contains("no keyring for tenant sucursal-typo"),
+            "{out:#?}"
+        );
+    }
+    store.run(&["keys", "status"]).ok();
+}

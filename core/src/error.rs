@@ -190,6 +190,10 @@ pub enum StoreError {
     /// A stored row breaks an invariant this version relies on.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// The store has no keyring for this tenant, and the handle was told not to create one
+    /// (`OpenOptions::existing_keyring_only`): a mistyped tenant or database, not a new store.
+    #[error("the store has no keyring for tenant {0}: nothing was created (a new store is made by opening it without existing_keyring_only)")]
+    NoKeyring(String),
 }
 
 impl From<sqlx::Error> for Error {

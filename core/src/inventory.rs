@@ -58,6 +58,7 @@ pub struct OpenOptions {
     kdf: KdfParams,
     metrics: Metrics,
     audit_failure: AuditFailure,
+    create_keyring: bool,
 }
 
 impl OpenOptions {
@@ -74,6 +75,7 @@ impl OpenOptions {
             kdf: KdfParams::default(),
             metrics: Metrics::noop(),
             audit_failure: AuditFailure::FailClosed,
+            create_keyring: true,
         })
     }
 
@@ -134,6 +136,26 @@ impl OpenOptions {
     /// The default is fail-closed: no record, no plaintext.
     pub fn audit_fail_open(mut self) -> Self {
         self.audit_failure = AuditFailure::FailOpen;
+        self
+    }
+
+    /// Opens only a tenant that already has a keyring: instead of creating one (and with it a
+    /// new, empty store for that tenant), the open fails with `StoreError::NoKeyring`. For
+    /// tools that must never create a store by accident, such as a mistyped tenant in an
+    /// operator's command. (The schema migrations still run.)
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use inventario_core::crypto::MasterKey;
+    /// use inventario_core::{Error, Inventory, OpenOptions, StoreError};
+    /// let options = OpenOptions::new("auditor").unwrap().existing_keyring_only();
+    /// let opened = Inventory::open_with("sqlite::memory:", MasterKey::generate().into(), options).await;
+    /// assert!(matches!(opened, Err(Error::Store(StoreError::NoKeyring(_)))));
+    /// # }
+    /// ```
+    pub fn existing_keyring_only(mut self) -> Self {
+        self.create_keyring = false;
         self
     }
 }
@@ -198,6 +220,7 @@ impl Inventory {
             kdf: options.kdf,
             metrics: options.metrics,
             audit_failure: options.audit_failure,
+            create_keyring: options.create_keyring,
         })
         .await?;
         Ok(Inventory {

@@ -151,6 +151,7 @@ impl Keyring {
             kdf: options.kdf,
             metrics: options.metrics,
             audit_failure: AuditFailure::default(),
+            create_keyring: true,
         })
         .await?;
         Ok(Keyring {

@@ -48,7 +48,7 @@ async fn init(context: &Context) -> Result<Code, Failure> {
     }
     let key = MasterKey::generate();
     secret::write_new_key_file(key_file, &key)?;
-    let inventory = match context.open_raw(&url, key.into()).await {
+    let inventory = match context.open_raw(&url, key.into(), Create::Yes).await {
         Ok(inventory) => inventory,
         Err(error) => {
             // The store did not take the key: the file would only mislead.

@@ -89,29 +89,38 @@ impl Context {
         master: MasterSecret,
         source: &Source,
     ) -> Result<Inventory, Failure> {
-        self.open_raw(url, master).await.map_err(|error| {
-            let wrong_key = error.crypto() == Some(&CryptoError::WrongMasterKey);
-            let failure = Failure::from(error);
-            if wrong_key {
-                failure.context(format!(
-                    "cannot open {url} with the master key from {source}"
-                ))
-            } else {
-                failure.context(format!("cannot open {url}"))
-            }
-        })
+        self.open_raw(url, master, Create::No)
+            .await
+            .map_err(|error| {
+                let wrong_key = error.crypto() == Some(&CryptoError::WrongMasterKey);
+                let failure = Failure::from(error);
+                if wrong_key {
+                    failure.context(format!(
+                        "cannot open {url} with the master key from {source}"
+                    ))
+                } else {
+                    failure.context(format!("cannot open {url}"))
+                }
+            })
     }
 
     /// Opens `url` with `master`, as the global options say, returning the library's error.
+    /// Only `keys init` may create the tenant's keyring (`Create::Yes`); every other command
+    /// opens an existing one, so a mistyped `--tenant` or database fails (exit 5) instead of
+    /// making a new, empty store.
     pub(crate) async fn open_raw(
         &self,
         url: &StoreUrl,
         master: MasterSecret,
+        create: Create,
     ) -> Result<Inventory, inventario_core::Error> {
-        let options = OpenOptions::new(&self.actor)?
+        let mut options = OpenOptions::new(&self.actor)?
             .tenant(self.tenant.clone())
             // One command at a time: a small pool is plenty.
             .max_connections(2);
+        if create == Create::No {
+            options = options.existing_keyring_only();
+        }
         Inventory::open_with(url.as_url(), master, options).await
     }
 }

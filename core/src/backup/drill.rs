@@ -185,6 +185,8 @@ async fn run(
         kdf: KdfParams::default(),
         metrics: Metrics::noop(),
         audit_failure: AuditFailure::default(),
+        // A restored or copied store has its keyring; never make one up.
+        create_keyring: false,
     })
     .await
     {

@@ -160,6 +160,8 @@ async fn open_store(path: &Path, header: &BackupHeader, master: &MasterSecret) -
         kdf: KdfParams::default(),
         metrics: Metrics::noop(),
         audit_failure: AuditFailure::default(),
+        // A restored or copied store has its keyring; never make one up.
+        create_keyring: false,
     })
     .await
 }

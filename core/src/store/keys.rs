@@ -18,7 +18,7 @@ use crate::crypto::{
     NewKey, GLOBAL_SCOPE,
 };
 use crate::domain::Actor;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 
 /// How a tenant's master key is obtained, as stored in `crypto_meta`.
 struct Meta {
@@ -161,6 +161,7 @@ pub(crate) async fn open_keyset(
     tenant: &str,
     secret: &MasterSecret,
     params: KdfParams,
+    create: bool,
 ) -> Result<KeySet> {
     if let Some(meta) = read_meta(tx, tenant).await? {
         let kek = derive_kek(secret, &meta.kdf)?;
@@ -176,6 +177,9 @@ pub(crate) async fn open_keyset(
             meta.generation,
             records,
         ));
+    }
+    if !create {
+        return Err(StoreError::NoKeyring(tenant.to_owned()).into());
     }
     let kdf = new_kdf(secret, params);
     let kek = derive_kek(secret, &kdf)?;

@@ -113,6 +113,8 @@ pub(crate) struct Connect<'a> {
     pub(crate) metrics: Metrics,
     /// What a decrypt does when its audit record cannot be written.
     pub(crate) audit_failure: AuditFailure,
+    /// Whether a tenant without a keyring gets a new one (else `StoreError::NoKeyring`).
+    pub(crate) create_keyring: bool,
 }
 
 impl Store {
@@ -129,6 +131,7 @@ impl Store {
             kdf,
             metrics,
             audit_failure,
+            create_keyring,
         } = connect;
         let backend = backend_of(url)?;
         sqlx::any::install_default_drivers();
@@ -142,7 +145,7 @@ impl Store {
         };
         migrations.run(&pool).await.map_err(StoreError::Migration)?;
         let mut tx = begin(&pool, backend, tenant.as_str(), WriteLock::Tenant).await?;
-        let keys = keys::open_keyset(&mut tx, tenant.as_str(), secret, kdf).await?;
+        let keys = keys::open_keyset(&mut tx, tenant.as_str(), secret, kdf, create_keyring).await?;
         tx.commit().await?;
         Ok(Store {
             pool,
