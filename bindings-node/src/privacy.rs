@@ -249,12 +249,8 @@ pub struct PrivacyRequestOptions {
 /// before passing them to `setHolidays`.
 #[napi]
 pub fn argentina_holidays(first_year: i32, last_year: i32) -> Result<Vec<String>> {
-    if !(1900..=2200).contains(&first_year) || !(first_year..=2200).contains(&last_year) {
-        return Err(validation(
-            "years must be 1900-2200, the first not after the last",
-        ));
-    }
     Ok(HolidayCalendar::argentina(first_year..=last_year)
+        .map_err(|e| to_js(e.into()))?
         .days()
         .map(|d| d.to_string())
         .collect())

@@ -806,10 +806,7 @@ impl From<inventario_core::import::ImportReport> for LegacyImportReport {
                 .map(|f| LegacyFinding {
                     table: f.table,
                     id: f.id,
-                    kind: serde_json::to_value(f.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    kind: f.kind.as_str().to_owned(),
                     message: f.message,
                 })
                 .collect(),

@@ -3,11 +3,11 @@
 //! ```text
 //! InventarioError(Exception)
 //! ├── ValidationError(InventarioError, ValueError)      bad input, refused by a rule
+//! │   └── PrivacyError(ValidationError)                 a privacy duty refused (.kind)
 //! ├── InsufficientStockError(InventarioError)           .available, .requested
 //! ├── IdempotencyConflictError(InventarioError)         .key
 //! ├── DecryptionError(InventarioError, ValueError)      .kind
 //! │   └── KeyNotFoundError(DecryptionError, KeyError)   .kind, .key_id
-//! │   └── PrivacyError(ValidationError)                 a privacy duty refused (.kind)
 //! ├── AuditError(InventarioError)
 //! └── StoreError(InventarioError)
 //! ```

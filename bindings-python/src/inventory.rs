@@ -1235,23 +1235,25 @@ impl PyInventory {
 
     /// Records a data subject's request (`request`: access, rectification or erasure) about
     /// customer or supplier `id`, received on `received_on` (default today), under `regime`
-    /// (ley_25326 or gdpr), with its deadline.
-    #[pyo3(signature = (kind, id, request, *, regime = "ley_25326", received_on = None))]
+    /// (ley_25326, the library's default, or gdpr), with its deadline.
+    #[pyo3(signature = (kind, id, request, *, regime = None, received_on = None))]
     fn record_privacy_request(
         &self,
         py: Python<'_>,
         kind: &str,
         id: i64,
         request: &str,
-        regime: &str,
+        regime: Option<&str>,
         received_on: Option<NaiveDate>,
     ) -> PyResult<PrivacyRequest> {
         let inv = self.handle(py)?;
         let kind = subject_kind(py, kind)?;
         let request_kind = crate::privacy::request_kind(py, request)?;
-        let regime = crate::privacy::regime(py, regime)?;
         let received_on = received_on.unwrap_or_else(|| inv.today());
-        let new = NewPrivacyRequest::new(kind, id, request_kind, received_on).regime(regime);
+        let mut new = NewPrivacyRequest::new(kind, id, request_kind, received_on);
+        if let Some(regime) = regime {
+            new = new.regime(crate::privacy::regime(py, regime)?);
+        }
         PrivacyRequest::new(
             py,
             wait(py, async move { inv.record_privacy_request(&new).await })?,
@@ -1451,16 +1453,20 @@ impl PyInventory {
     /// Imports a database of the legacy Python system (docs/IMPORT.md) in one transaction;
     /// returns the report (counts, roundings, findings) as a dict. Raises `ValidationError`
     /// (`kind` "Import") naming the first malformed legacy row; nothing is then written.
-    #[pyo3(signature = (path, *, location = "LOCAL", dry_run = false))]
+    /// `location` defaults to the library's (`LOCAL`, created if missing).
+    #[pyo3(signature = (path, *, location = None, dry_run = false))]
     fn import_legacy<'py>(
         &self,
         py: Python<'py>,
         path: std::path::PathBuf,
-        location: &str,
+        location: Option<&str>,
         dry_run: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let inv = self.handle(py)?;
-        let options = ImportOptions::default().location(location).dry_run(dry_run);
+        let mut options = ImportOptions::default().dry_run(dry_run);
+        if let Some(location) = location {
+            options = options.location(location);
+        }
         let report = wait(py, async move { inv.import_legacy(&path, &options).await })?;
         py.import("json")?
             .call_method1("loads", (report.to_json(),))

@@ -17,7 +17,7 @@ use inventario_core::{
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::errors::validation;
+use crate::errors::{to_py_err, validation};
 use crate::records::{dict_of, record, repr_of};
 
 type Obj = Py<PyAny>;
@@ -259,13 +259,8 @@ pub(crate) fn argentina_holidays(
     first_year: i32,
     last_year: i32,
 ) -> PyResult<Vec<NaiveDate>> {
-    if !(1900..=2200).contains(&first_year) || !(first_year..=2200).contains(&last_year) {
-        return Err(validation(
-            py,
-            "years must be 1900-2200, the first not after the last",
-        ));
-    }
     Ok(HolidayCalendar::argentina(first_year..=last_year)
+        .map_err(|e| to_py_err(py, e.into()))?
         .days()
         .collect())
 }

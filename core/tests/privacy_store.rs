@@ -136,7 +136,7 @@ backend_tests! {
         let inv = &s.inv;
         let c = customer(inv).await;
         // Friday 4 July 2025, with Argentina's holidays: 9 July is skipped.
-        inv.set_holidays(&HolidayCalendar::argentina(2025..=2025)).await.unwrap();
+        inv.set_holidays(&HolidayCalendar::argentina(2025..=2025).unwrap()).await.unwrap();
         let erasure = inv
             .record_privacy_request(&NewPrivacyRequest::new(
                 SubjectKind::Customer, c.0, RequestKind::Erasure, day(2025, 7, 4),
@@ -180,7 +180,7 @@ backend_tests! {
         // A bridge day added to the calendar moves the business-day deadlines of pending
         // requests, and only those.
         let moved = inv
-            .set_holidays(&HolidayCalendar::argentina(2025..=2025).with([day(2025, 7, 10)]))
+            .set_holidays(&HolidayCalendar::argentina(2025..=2025).unwrap().with([day(2025, 7, 10)]))
             .await
             .unwrap();
         assert_eq!(moved, [erasure.id]);
@@ -189,7 +189,7 @@ backend_tests! {
         // The same calendar again changes nothing and writes nothing.
         let count = audit_count(&s).await;
         assert!(inv
-            .set_holidays(&HolidayCalendar::argentina(2025..=2025).with([day(2025, 7, 10)]))
+            .set_holidays(&HolidayCalendar::argentina(2025..=2025).unwrap().with([day(2025, 7, 10)]))
             .await
             .unwrap()
             .is_empty());
@@ -447,6 +447,38 @@ backend_tests! {
             .unwrap_err();
         assert_eq!(privacy(&e), &PrivacyError::SubjectErased { kind: "customer", id: c.0 });
         assert_eq!(audit_count(&s).await, count);
+    }
+
+    #[tokio::test]
+    async fn unknown_subjects_types_and_oversized_calendars_are_refused_and_change_nothing() {
+        let s = TestStore::new().await;
+        let inv = &s.inv;
+        let c = customer(inv).await;
+        let count = audit_count(&s).await;
+        let changes = SubjectChanges::new().set("email", "x@y.z");
+        for kind in [SubjectKind::Customer, SubjectKind::Supplier] {
+            let e = inv.rectify(kind, 999, &changes, "ticket 1").await.unwrap_err();
+            assert!(e.rule().is_some(), "{e:?}");
+            let e = inv.erase_subject(kind, 999).await.unwrap_err();
+            assert!(e.rule().is_some(), "{e:?}");
+        }
+        let unknown_type = SubjectChanges::new()
+            .set("document_type", "rut")
+            .set("document", "30123456");
+        let e = inv
+            .rectify(SubjectKind::Customer, c.0, &unknown_type, "ticket 2")
+            .await
+            .unwrap_err();
+        assert!(!e.to_string().contains("30123456"), "{e}");
+        let too_many = HolidayCalendar::default().with(
+            (0..=HolidayCalendar::MAX_DAYS as i64)
+                .map(|n| day(2000, 1, 1) + chrono::TimeDelta::days(n)),
+        );
+        let e = inv.set_holidays(&too_many).await.unwrap_err();
+        assert_eq!(privacy(&e).kind(), "TooManyHolidays");
+        assert!(inv.holidays().await.unwrap().days().next().is_none());
+        assert_eq!(audit_count(&s).await, count);
+        assert_eq!(inv.customer_identity(c).await.unwrap().unwrap().email.as_deref(), Some(EMAIL));
     }
 
     #[tokio::test]
@@ -765,7 +797,7 @@ async fn every_privacy_call_works_on_a_single_connection_store() {
         .unwrap();
     assert!(export.fiscal_part.is_some());
     assert_eq!(export.requests[0].status, RequestStatus::Completed);
-    inv.set_holidays(&HolidayCalendar::argentina(2025..=2026))
+    inv.set_holidays(&HolidayCalendar::argentina(2025..=2026).unwrap())
         .await
         .unwrap();
     inv.set_retention_policy(RetentionPolicy::default())

@@ -803,7 +803,11 @@ class BlindIndexKey:
 def envelope_to_text(envelope: bytes) -> str: ...
 def argentina_holidays(first_year: int, last_year: int) -> list[datetime.date]:
     """Argentina's rule-based national holidays of those years (fixed dates, Carnival, Good
-    Friday); add the year's movable holidays before `Inventory.set_holidays`."""
+    Friday); add the year's movable holidays before `Inventory.set_holidays`.
+
+    Raises:
+        PrivacyError: the years are outside 1900-2200, or the first is after the last
+            (kind "InvalidYears")."""
 def envelope_from_text(text: str) -> bytes: ...
 def envelope_key_id(envelope: bytes) -> int: ...
 def open_keyring(
@@ -1148,7 +1152,7 @@ class Inventory:
         id: int,
         request: _RequestKind,
         *,
-        regime: _Regime = "ley_25326",
+        regime: Optional[_Regime] = None,
         received_on: Optional[datetime.date] = None,
     ) -> PrivacyRequest:
         """Records a request with its deadline (Ley 25.326: access 10 calendar days,
@@ -1225,7 +1229,7 @@ class Inventory:
         self,
         path: str | os.PathLike[str],
         *,
-        location: str = "LOCAL",
+        location: Optional[str] = None,
         dry_run: bool = False,
     ) -> dict[str, Any]: ...
 

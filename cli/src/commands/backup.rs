@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use indicatif::ProgressBar;
 use inventario_core::backup::{
     self, BackupOptions, DrillOptions, FieldCheck, Phase, Progress, RestoreOptions, RestoreTarget,
 };
@@ -27,9 +28,8 @@ pub(crate) async fn run(context: &Context, command: BackupCommand) -> Result<Cod
 
 async fn create(context: &Context, file: &Path) -> Result<Code, Failure> {
     let inventory = context.open().await?;
-    let bar = progress::bar(0);
-    let shown = bar.clone();
-    let options = BackupOptions::default().progress(move |p: &Progress| show(&shown, p));
+    let (bar, on_progress) = progress_bar();
+    let options = BackupOptions::default().progress(on_progress);
     let info = inventory.backup_with(file, &options).await;
     bar.finish_and_clear();
     inventory.close().await;
@@ -115,12 +115,11 @@ pub(crate) async fn restore(context: &Context, args: RestoreArgs) -> Result<Code
     let target = RestoreTarget::from_url(&into)
         .map_err(|e| Failure::from(inventario_core::Error::from(e)))?;
     let (master, _source) = secret::master_secret(context.key_file())?;
-    let bar = progress::bar(0);
-    let shown = bar.clone();
+    let (bar, on_progress) = progress_bar();
     let options = RestoreOptions::default()
         .overwrite(args.overwrite)
         .verify_fields(field_check(args.verify_fields))
-        .progress(move |p: &Progress| show(&shown, p));
+        .progress(on_progress);
     let report = backup::restore(&args.backup, target, master, options).await;
     bar.finish_and_clear();
     let report = report
@@ -166,19 +165,17 @@ pub(crate) async fn drill(context: &Context, args: DrillArgs) -> Result<Code, Fa
         None => std::env::temp_dir().join(format!("inventario-drill-{}", std::process::id())),
     };
     let (master, _source) = secret::master_secret(context.key_file())?;
-    let bar = progress::bar(0);
-    let shown = bar.clone();
+    let (bar, on_progress) = progress_bar();
     let options = DrillOptions::new(&work_dir)
         .tenant(context.tenant().clone())
         .keep_files(args.keep_files)
         .verify_fields(field_check(args.verify_fields))
-        .progress(move |p: &Progress| show(&shown, p));
+        .progress(on_progress);
     let report = backup::drill(&store_file, master, options).await;
     bar.finish_and_clear();
     let report = report.map_err(|e| Failure::from(e).context("drill"))?;
-    if args.keep_files {
-        // The report names the files; nothing else to do.
-    } else if args.work_dir.is_none() {
+    // The drill removes its own files; the temporary directory made here goes too.
+    if !args.keep_files && args.work_dir.is_none() {
         let _ = std::fs::remove_dir(&work_dir);
     }
     let json = report.to_json();
@@ -210,8 +207,15 @@ fn field_check(arg: FieldsArg) -> FieldCheck {
     }
 }
 
+/// A bar, and the progress callback that moves it.
+fn progress_bar() -> (ProgressBar, impl Fn(&Progress) + Send + Sync + 'static) {
+    let bar = progress::bar(0);
+    let shown = bar.clone();
+    (bar, move |p: &Progress| show(&shown, p))
+}
+
 /// Moves the bar: bytes while encrypting or decrypting, checks while verifying.
-fn show(bar: &indicatif::ProgressBar, progress: &Progress) {
+fn show(bar: &ProgressBar, progress: &Progress) {
     let label = match progress.phase {
         Phase::Snapshot => "snapshot",
         Phase::Encrypt => "encrypting",

@@ -27,8 +27,8 @@ async fn pending(context: &Context) -> Result<Code, Failure> {
     let today = inventory.today();
     let requests = inventory.pending_privacy_requests(today).await;
     inventory.close().await;
-    let mut requests = requests?;
-    requests.sort_by_key(|p| (p.days_left, p.request.id));
+    // Ordered by deadline by the library: overdue (negative days left) first.
+    let requests = requests?;
     if context.json {
         let rows: Vec<_> = requests
             .iter()

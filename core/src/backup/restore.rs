@@ -115,6 +115,11 @@ pub(crate) async fn restore_with(
         )
         .into());
     }
+    // One self-contained file: whatever the verification's connections left in a WAL is
+    // checkpointed into the database before it moves (a WAL would not move with it). Done
+    // before anything at the destination is touched, so that a failure here leaves an
+    // existing store there as it was.
+    to_single_file(&restored).await?;
     // The old store's WAL must not be applied to the restored file.
     for suffix in ["-wal", "-shm", "-journal"] {
         let companion = with_suffix(dest, suffix);
@@ -124,9 +129,6 @@ pub(crate) async fn restore_with(
             Err(e) => return Err(BackupError::io("remove", companion)(e).into()),
         }
     }
-    // One self-contained file: whatever the verification's connections left in a WAL is
-    // checkpointed into the database before it moves (a WAL would not move with it).
-    to_single_file(&restored).await?;
     std::fs::rename(&restored, dest).map_err(BackupError::io("rename", &restored))?;
     temp.release(&restored);
     sync_dir(dest)?;

@@ -98,6 +98,27 @@ pub enum FindingKind {
     PriceAnomaly,
 }
 
+impl FindingKind {
+    /// The kind's name as the report writes it (`duplicate_sku`, `negative_stock`, …): the same
+    /// name as in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::DuplicateSku => "duplicate_sku",
+            FindingKind::NegativeStock => "negative_stock",
+            FindingKind::BalanceReconciled => "balance_reconciled",
+            FindingKind::SignMismatch => "sign_mismatch",
+            FindingKind::UnmatchedProduct => "unmatched_product",
+            FindingKind::UnmatchedSupplier => "unmatched_supplier",
+            FindingKind::SupplierLinked => "supplier_linked",
+            FindingKind::BarcodeDropped => "barcode_dropped",
+            FindingKind::LevelIgnored => "level_ignored",
+            FindingKind::SkippedMovement => "skipped_movement",
+            FindingKind::EmptyMovement => "empty_movement",
+            FindingKind::PriceAnomaly => "price_anomaly",
+        }
+    }
+}
+
 /// One finding: which legacy row, what happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -181,15 +202,12 @@ impl ImportReport {
         if !self.findings.is_empty() {
             out.push_str("| table | id | kind | what happened |\n|---|---:|---|---|\n");
             for f in &self.findings {
-                let kind = serde_json::to_value(f.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {kind} | {} |",
+                    "| {} | {} | {} | {} |",
                     f.table,
                     f.id,
+                    f.kind.as_str(),
                     f.message.replace('|', "\\|")
                 );
             }
@@ -211,5 +229,30 @@ impl ImportReport {
             self.roundings.len(),
             self.findings.len()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FindingKind;
+
+    #[test]
+    fn finding_kinds_are_written_with_their_json_names() {
+        for kind in [
+            FindingKind::DuplicateSku,
+            FindingKind::NegativeStock,
+            FindingKind::BalanceReconciled,
+            FindingKind::SignMismatch,
+            FindingKind::UnmatchedProduct,
+            FindingKind::UnmatchedSupplier,
+            FindingKind::SupplierLinked,
+            FindingKind::BarcodeDropped,
+            FindingKind::LevelIgnored,
+            FindingKind::SkippedMovement,
+            FindingKind::EmptyMovement,
+            FindingKind::PriceAnomaly,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
     }
 }

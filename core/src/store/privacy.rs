@@ -2070,9 +2070,9 @@ impl Store {
             let entry = entry.map_err(|e| dir_error(dir, e))?;
             let path = entry.path();
             let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
-            let unfinished = path
-                .extension()
-                .is_some_and(|e| e == "partial" || e == "snapshot");
+            // An unfinished backup (`NAME.partial`); anything else that is not a backup of
+            // this store is skipped below when its header does not read.
+            let unfinished = path.extension().is_some_and(|e| e == "partial");
             if !is_file || unfinished {
                 skipped.push(path);
                 continue;

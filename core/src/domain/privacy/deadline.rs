@@ -18,7 +18,10 @@ use std::ops::RangeInclusive;
 
 use chrono::{Datelike, Months, NaiveDate, TimeDelta, Weekday};
 
-use super::{Regime, RequestKind};
+use super::{PrivacyError, Regime, RequestKind};
+
+/// The years [`HolidayCalendar::argentina`] computes holidays for.
+pub const ARGENTINA_YEARS: RangeInclusive<i32> = 1900..=2200;
 
 /// The days a business-day count skips besides weekends: national holidays, as the shop
 /// configures them (the store keeps them in a table; `Inventory::set_holidays`).
@@ -26,7 +29,7 @@ use super::{Regime, RequestKind};
 /// ```
 /// use chrono::NaiveDate;
 /// use inventario_core::domain::privacy::HolidayCalendar;
-/// let calendar = HolidayCalendar::argentina(2025..=2025);
+/// let calendar = HolidayCalendar::argentina(2025..=2025).unwrap();
 /// let day = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
 /// assert!(calendar.is_holiday(day(7, 9)));        // Independence Day
 /// assert!(calendar.is_holiday(day(4, 18)));       // Good Friday
@@ -62,7 +65,18 @@ impl HolidayCalendar {
     /// Not included, because the executive sets them each year: the movable holidays (17 Jun,
     /// 17 Aug, 12 Oct, 20 Nov, on the day they are moved to) and the "días no laborables con
     /// fines turísticos". Add them from the official list with [`HolidayCalendar::with`].
-    pub fn argentina(years: RangeInclusive<i32>) -> HolidayCalendar {
+    ///
+    /// # Errors
+    /// [`PrivacyError::InvalidYears`] unless `years` is a non-empty range inside
+    /// [`ARGENTINA_YEARS`] (the rules are not meant for other centuries, and an unbounded
+    /// range would never end).
+    pub fn argentina(years: RangeInclusive<i32>) -> Result<HolidayCalendar, PrivacyError> {
+        if years.is_empty()
+            || !ARGENTINA_YEARS.contains(years.start())
+            || !ARGENTINA_YEARS.contains(years.end())
+        {
+            return Err(PrivacyError::InvalidYears);
+        }
         let mut days = BTreeSet::new();
         for year in years {
             for (month, day) in [
@@ -84,7 +98,7 @@ impl HolidayCalendar {
                 }
             }
         }
-        HolidayCalendar { days }
+        Ok(HolidayCalendar { days })
     }
 
     /// This calendar with `days` added.
@@ -288,7 +302,7 @@ impl DeadlineRule {
 /// // Received on Friday 4 July 2025: 5 business days later is Friday 11 July...
 /// assert_eq!(due_date(Regime::Ley25326, RequestKind::Erasure, day(7, 4), &none), day(7, 11));
 /// // ...or Monday 14 July when Wednesday 9 July is a holiday.
-/// let ar = HolidayCalendar::argentina(2025..=2025);
+/// let ar = HolidayCalendar::argentina(2025..=2025).unwrap();
 /// assert_eq!(due_date(Regime::Ley25326, RequestKind::Erasure, day(7, 4), &ar), day(7, 14));
 /// // Access: 10 calendar days. GDPR: one month.
 /// assert_eq!(due_date(Regime::Ley25326, RequestKind::Access, day(7, 4), &ar), day(7, 14));
@@ -353,8 +367,21 @@ mod tests {
     }
 
     #[test]
+    fn holidays_are_computed_only_for_supported_years() {
+        let (first, last) = (2026, 2025);
+        for years in [1899..=1900, 2200..=2201, first..=last, i32::MIN..=i32::MAX] {
+            assert_eq!(
+                HolidayCalendar::argentina(years.clone()),
+                Err(PrivacyError::InvalidYears),
+                "{years:?}"
+            );
+        }
+        assert!(HolidayCalendar::argentina(ARGENTINA_YEARS).is_ok());
+    }
+
+    #[test]
     fn argentina_calendar_has_the_rule_based_holidays() {
-        let cal = HolidayCalendar::argentina(2024..=2024);
+        let cal = HolidayCalendar::argentina(2024..=2024).unwrap();
         assert_eq!(cal.len(), 12);
         // Carnival 2024 was 12 and 13 February; Good Friday 29 March.
         for d in [day(2024, 2, 12), day(2024, 2, 13), day(2024, 3, 29)] {
@@ -368,7 +395,7 @@ mod tests {
 
     #[test]
     fn ley_25326_access_is_ten_calendar_days_even_across_weekends_and_holidays() {
-        let ar = HolidayCalendar::argentina(2025..=2025);
+        let ar = HolidayCalendar::argentina(2025..=2025).unwrap();
         let rule = DeadlineRule::of(Regime::Ley25326, RequestKind::Access);
         // Received on a Saturday; the 10th day is a Tuesday.
         assert_eq!(rule.due(day(2025, 3, 1), &ar), day(2025, 3, 11));
@@ -400,7 +427,7 @@ mod tests {
             day(2025, 7, 9)
         );
         // ...Thursday 10 July with Independence Day...
-        let ar = HolidayCalendar::argentina(2025..=2025);
+        let ar = HolidayCalendar::argentina(2025..=2025).unwrap();
         assert_eq!(rule.due(day(2025, 7, 2), &ar), day(2025, 7, 10));
         // ...and Friday 11 July when the shop adds a bridge day on the 10th.
         let bridged = ar.clone().with([day(2025, 7, 10)]);

@@ -59,6 +59,10 @@ pub enum PrivacyError {
         /// The limit.
         max: usize,
     },
+    /// The years asked of [`HolidayCalendar::argentina`](super::HolidayCalendar::argentina) are
+    /// outside [`ARGENTINA_YEARS`](super::deadline::ARGENTINA_YEARS), or reversed.
+    #[error("years must be 1900-2200, the first not after the last")]
+    InvalidYears,
     /// The backup directory cannot be read, or a backup in it cannot be removed.
     #[error("backup directory {path}: {source}")]
     BackupDirectory {
@@ -87,6 +91,7 @@ impl PrivacyError {
             PrivacyError::ReceivedInFuture { .. } => "ReceivedInFuture",
             PrivacyError::InvalidPolicy(_) => "InvalidPolicy",
             PrivacyError::TooManyHolidays { .. } => "TooManyHolidays",
+            PrivacyError::InvalidYears => "InvalidYears",
             PrivacyError::BackupDirectory { .. } => "BackupDirectory",
         }
     }
@@ -121,9 +126,9 @@ impl PartialEq for PrivacyError {
             (BackupDirectory { path: a, source: x }, BackupDirectory { path: b, source: y }) => {
                 a == b && x.kind() == y.kind()
             }
-            (NoChanges, NoChanges) | (DocumentTypeWithoutDocument, DocumentTypeWithoutDocument) => {
-                true
-            }
+            (NoChanges, NoChanges)
+            | (DocumentTypeWithoutDocument, DocumentTypeWithoutDocument)
+            | (InvalidYears, InvalidYears) => true,
             _ => false,
         }
     }
