@@ -472,7 +472,7 @@ backend_tests! {
         assert!(!e.to_string().contains("30123456"), "{e}");
         let too_many = HolidayCalendar::default().with(
             (0..=HolidayCalendar::MAX_DAYS as i64)
-                .map(|n| day(2000, 1, 1) + chrono::TimeDelta::days(n)),
+                .map(|n| day(2000, 1, 1) + TimeDelta::days(n)),
         );
         let e = inv.set_holidays(&too_many).await.unwrap_err();
         assert_eq!(privacy(&e).kind(), "TooManyHolidays");
